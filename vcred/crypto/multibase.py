@@ -1,0 +1,96 @@
+"""Strict multibase and multicodec encodings for Ed25519 keys.
+
+Allow-list only: ``z`` (base58btc) and ``u`` (base64url, no padding); Ed25519 public keys carry multicodec
+header 0xed01, Ed25519 secret keys 0x8026.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+import base58
+
+from vcred.errors import KeyFormatError
+
+ED25519_PUB_HEADER = b"\xed\x01"
+ED25519_PRIV_HEADER = b"\x80\x26"
+_MAX_MULTIBASE_CHARS = 4096  # keys and signatures are tiny; refuse to decode anything large
+
+
+def encode_base58btc(data: bytes) -> str:
+    """Multibase base58btc (``z`` prefix)."""
+    return "z" + base58.b58encode(data).decode("ascii")
+
+
+def decode_base58btc(value: str) -> bytes:
+    """Decode a ``z``-prefixed multibase value; raise KeyFormatError on anything else."""
+    if not isinstance(value, str) or not value.startswith("z"):
+        raise KeyFormatError("expected a multibase base58btc value starting with 'z'")
+    if len(value) > _MAX_MULTIBASE_CHARS:
+        raise KeyFormatError("multibase value is too long")
+    try:
+        return bytes(base58.b58decode(value[1:].encode("ascii")))
+    except (ValueError, UnicodeEncodeError) as exc:
+        raise KeyFormatError(f"invalid base58btc value: {exc}") from None
+
+
+def encode_base64url(data: bytes) -> str:
+    """Multibase base64url without padding (``u`` prefix)."""
+    return "u" + base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def decode_base64url(value: str, *, max_chars: int | None = None) -> bytes:
+    """Decode a ``u``-prefixed multibase base64url (no padding) value; strict alphabet."""
+    if not isinstance(value, str) or not value.startswith("u"):
+        raise KeyFormatError("expected a multibase base64url value starting with 'u'")
+    body = value[1:]
+    if max_chars is not None and len(body) > max_chars:
+        raise KeyFormatError("multibase value is too long")
+    if "=" in body or any(c in body for c in "+/"):
+        raise KeyFormatError("base64url must use the URL-safe alphabet without padding")
+    return b64url_decode(body)
+
+
+def b64url_decode(body: str) -> bytes:
+    """Decode unpadded base64url, rejecting characters outside the alphabet."""
+    try:
+        raw = body.encode("ascii")
+        return base64.urlsafe_b64decode(raw + b"=" * (-len(raw) % 4))
+    except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
+        raise KeyFormatError(f"invalid base64url value: {exc}") from None
+
+
+def b64url_encode(data: bytes) -> str:
+    """Unpadded base64url."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def encode_multikey_public(raw: bytes) -> str:
+    """``publicKeyMultibase`` for a 32-byte Ed25519 public key (``z6Mk…``)."""
+    if len(raw) != 32:
+        raise KeyFormatError("an Ed25519 public key is 32 bytes")
+    return encode_base58btc(ED25519_PUB_HEADER + raw)
+
+
+def decode_multikey_public(value: str) -> bytes:
+    """The 32 raw bytes of an Ed25519 ``publicKeyMultibase``; anything else raises KeyFormatError."""
+    data = decode_base58btc(value)
+    if len(data) != 34 or data[:2] != ED25519_PUB_HEADER:
+        raise KeyFormatError("not an Ed25519 Multikey public key (expected multicodec 0xed01 and 32 bytes)")
+    return data[2:]
+
+
+def encode_multikey_secret(seed: bytes) -> str:
+    """``secretKeyMultibase`` for a 32-byte Ed25519 seed."""
+    if len(seed) != 32:
+        raise KeyFormatError("an Ed25519 secret key seed is 32 bytes")
+    return encode_base58btc(ED25519_PRIV_HEADER + seed)
+
+
+def decode_multikey_secret(value: str) -> bytes:
+    """The 32-byte seed of an Ed25519 ``secretKeyMultibase``."""
+    data = decode_base58btc(value)
+    if len(data) != 34 or data[:2] != ED25519_PRIV_HEADER:
+        raise KeyFormatError("not an Ed25519 Multikey secret key (expected multicodec 0x8026 and 32 bytes)")
+    return data[2:]
