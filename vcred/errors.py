@@ -11,6 +11,7 @@ faults in the environment or in stored data that the caller must fix::
     ├── LoaderError                 a JSON-LD context that is not bundled (and no loader was passed in)
     ├── ResolutionError             a DID or DID URL that cannot be resolved
     ├── DataLossError               JSON-LD expansion would silently drop a term (DATA_LOSS_DETECTION_ERROR)
+    ├── CanonicalizationError       a document cannot be transformed for signing or verifying
     ├── SignatureError              a signature does not verify (raised inside crypto, turned into a Check)
     ├── StorageError                a file or database cannot be read or written
     ├── WalletError                 wallet problems
@@ -84,6 +85,12 @@ class DataLossError(VcredError):
     """JSON-LD expansion would drop a term or value, so it would not be signed."""
 
     code = "DATA_LOSS_DETECTION_ERROR"
+
+
+class CanonicalizationError(VcredError):
+    """A document cannot be canonicalized (invalid JSON-LD, too many blank nodes, non-JSON values)."""
+
+    code = "PROOF_TRANSFORMATION_ERROR"
 
 
 class SignatureError(VcredError):

@@ -1,0 +1,97 @@
+"""Document loaders. The default serves bundled contexts only and refuses every other URL.
+
+Remote loading happens only when the caller passes in a loader of their own; vcred never fetches by itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from functools import cache
+from importlib import resources
+from typing import Any, Protocol, runtime_checkable
+
+from vcred.errors import LoaderError
+
+_CONTEXTS = "vcred.jsonld.contexts"
+
+
+@runtime_checkable
+class DocumentLoader(Protocol):
+    """Returns the JSON document published at ``url`` or raises :class:`vcred.errors.LoaderError`."""
+
+    def __call__(self, url: str) -> dict[str, Any]:
+        """Load ``url``."""
+        ...
+
+
+@cache
+def _manifest() -> dict[str, dict[str, Any]]:
+    text = resources.files(_CONTEXTS).joinpath("manifest.json").read_text("utf-8")
+    return {entry["url"]: entry for entry in json.loads(text)["contexts"]}
+
+
+@cache
+def _bundled(url: str) -> dict[str, Any]:
+    entry = _manifest()[url]
+    try:
+        raw = resources.files(_CONTEXTS).joinpath(entry["file"]).read_bytes()
+    except FileNotFoundError:
+        raise LoaderError(f"bundled context file for {url} is missing from this installation") from None
+    expected = entry.get("sha256")
+    if expected and hashlib.sha256(raw).hexdigest() != expected:
+        raise LoaderError(f"bundled context for {url} does not match its pinned SHA-256; reinstall vcred")
+    document: dict[str, Any] = json.loads(raw)
+    return document
+
+
+def bundled_urls() -> tuple[str, ...]:
+    """The context URLs vcred serves offline."""
+    return tuple(_manifest())
+
+
+def bundled_source(url: str) -> dict[str, Any]:
+    """Manifest entry (file, sha256, source) for a bundled URL."""
+    return dict(_manifest()[url])
+
+
+class BundledLoader:
+    """Serves the bundled contexts plus any ``extra`` documents given; refuses every other URL.
+
+    >>> BundledLoader()("https://www.w3.org/ns/credentials/v2")["@context"]["@protected"]
+    True
+    """
+
+    def __init__(self, extra: Mapping[str, dict[str, Any]] | None = None) -> None:
+        self._extra = dict(extra or {})
+
+    def __call__(self, url: str) -> dict[str, Any]:
+        """Return the bundled document for ``url``."""
+        if not isinstance(url, str):
+            raise LoaderError("a context reference must be a URL string")
+        if url in self._extra:
+            return self._extra[url]
+        if url in _manifest():
+            return _bundled(url)
+        raise LoaderError(
+            f"refusing to load context {url[:200]!r}: it is not bundled with vcred",
+            hint="pass loader=… with a loader you trust to allow other contexts",
+        )
+
+    def with_documents(self, extra: Mapping[str, dict[str, Any]]) -> BundledLoader:
+        """A loader that also serves ``extra`` (URL → JSON document)."""
+        return BundledLoader({**self._extra, **extra})
+
+
+_DEFAULT = BundledLoader()
+
+
+def default_loader() -> BundledLoader:
+    """The shared offline loader."""
+    return _DEFAULT
+
+
+def as_loader(loader: DocumentLoader | Callable[[str], dict[str, Any]] | None) -> DocumentLoader:
+    """The given loader, or the offline default."""
+    return _DEFAULT if loader is None else loader
