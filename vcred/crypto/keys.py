@@ -123,3 +123,11 @@ class Ed25519SigningKey:
 
     def __repr__(self) -> str:
         return f"Ed25519SigningKey(public={self._public.multibase})"
+
+
+def x25519_from_ed25519(public: Ed25519PublicKey) -> bytes:
+    """The X25519 key-agreement public key birationally derived from an Ed25519 public key (as did:key does)."""
+    try:
+        return bytes(nacl.bindings.crypto_sign_ed25519_pk_to_curve25519(public.raw))
+    except (nacl.exceptions.CryptoError, ValueError) as exc:
+        raise KeyFormatError(f"cannot derive an X25519 key: {exc}") from None

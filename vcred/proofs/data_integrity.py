@@ -1,0 +1,399 @@
+"""Suite-agnostic Data Integrity proof handling: create proofs, and verify proof sets and chains.
+
+Verification returns :class:`vcred.report.Check` objects (never raises for bad input); creation raises typed
+errors for misuse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from vcred._time import format_datetime_stamp, parse_datetime_stamp
+from vcred.crypto import multibase
+from vcred.crypto.keys import Ed25519SigningKey
+from vcred.did.resolver import DIDResolver, resolve_verification_method, split_did_url
+from vcred.errors import (
+    CanonicalizationError,
+    DataLossError,
+    KeyFormatError,
+    LoaderError,
+    ResolutionError,
+    SignatureError,
+    UnsupportedSuiteError,
+    UsageError,
+)
+from vcred.jsonld.loader import DocumentLoader
+from vcred.proofs import SUITES
+from vcred.proofs.suite import Cryptosuite
+from vcred.report import Check
+
+PROOF_VERIFICATION_ERROR = "PROOF_VERIFICATION_ERROR"
+PROOF_GENERATION_ERROR = "PROOF_GENERATION_ERROR"
+PROOF_TRANSFORMATION_ERROR = "PROOF_TRANSFORMATION_ERROR"
+DATA_LOSS_DETECTION_ERROR = "DATA_LOSS_DETECTION_ERROR"
+INVALID_VERIFICATION_METHOD = "INVALID_VERIFICATION_METHOD"
+INVALID_DOMAIN_ERROR = "INVALID_DOMAIN_ERROR"
+INVALID_CHALLENGE_ERROR = "INVALID_CHALLENGE_ERROR"
+PROOF_EXPIRED_ERROR = "PROOF_EXPIRED_ERROR"
+MAX_PROOFS = 8
+
+
+@dataclass(frozen=True)
+class ProofExpectations:
+    """What a verifier requires of a proof.
+
+    ``controller`` is the DID that must control the verification method (the issuer of a credential, the holder
+    of a presentation); ``challenge``/``domain``, when given, must match the proof's.
+    """
+
+    purpose: str
+    controller: str | None
+    now: datetime
+    challenge: str | None = None
+    domain: str | None = None
+    max_clock_skew: timedelta = timedelta(minutes=5)
+
+
+def create_proof(
+    document: dict[str, Any],
+    key: Ed25519SigningKey,
+    *,
+    suite: str,
+    verification_method: str,
+    loader: DocumentLoader,
+    created: datetime,
+    purpose: str = "assertionMethod",
+    expires: datetime | None = None,
+    challenge: str | None = None,
+    domain: str | None = None,
+    proof_id: str | None = None,
+    previous_proof: str | list[str] | None = None,
+) -> dict[str, Any]:
+    """A copy of ``document`` with a new Data Integrity proof (added to any existing proofs, as a proof set).
+
+    Raises UnsupportedSuiteError for an unknown or verify-only suite, DataLossError / CanonicalizationError when
+    the document cannot be signed faithfully, LoaderError for contexts that are not available offline.
+    """
+    cryptosuite = SUITES.get(suite)
+    if cryptosuite is None or not cryptosuite.can_sign:
+        raise UnsupportedSuiteError(
+            f"cannot sign with {suite!r}", hint="use 'eddsa-rdfc-2022', 'eddsa-jcs-2022' or 'vc+jwt'"
+        )
+    if not isinstance(document, dict) or "@context" not in document:
+        raise UsageError("a document to sign must be a JSON object with an @context")
+    existing = document.get("proof")
+    existing_list: list[dict[str, Any]] = (
+        [] if existing is None else list(existing) if isinstance(existing, list) else [existing]
+    )
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    options: dict[str, Any] = {}
+    if proof_id is not None:
+        options["id"] = proof_id
+    options.update(
+        {
+            "type": cryptosuite.proof_type,
+            "cryptosuite": cryptosuite.name,
+            "created": format_datetime_stamp(created),
+            "verificationMethod": verification_method,
+            "proofPurpose": purpose,
+        }
+    )
+    if expires is not None:
+        options["expires"] = format_datetime_stamp(expires)
+    if challenge is not None:
+        options["challenge"] = challenge
+    if domain is not None:
+        options["domain"] = domain
+    if previous_proof is not None:
+        options["previousProof"] = previous_proof
+        unsecured = {**unsecured, "proof": _referenced(existing_list, previous_proof)}
+    config = cryptosuite.proof_config(document, options)
+    signed_bytes = cryptosuite.hash_data({k: v for k, v in unsecured.items()}, config, loader=loader)
+    proof = {**config} if "@context" in config and cryptosuite.name == "eddsa-jcs-2022" else dict(options)
+    proof["proofValue"] = multibase.encode_base58btc(key.sign(signed_bytes))
+    all_proofs = [*existing_list, proof]
+    return {
+        **{k: v for k, v in document.items() if k != "proof"},
+        "proof": all_proofs[0] if len(all_proofs) == 1 else all_proofs,
+    }
+
+
+def _referenced(
+    proofs: list[dict[str, Any]], previous: str | list[str]
+) -> dict[str, Any] | list[dict[str, Any]]:
+    wanted = [previous] if isinstance(previous, str) else list(previous)
+    found = []
+    for proof_id in wanted:
+        match = next((p for p in proofs if isinstance(p, dict) and p.get("id") == proof_id), None)
+        if match is None:
+            raise ValueError(f"previousProof {proof_id!r} does not match the id of any proof in the set")
+        found.append(match)
+    return found[0] if isinstance(previous, str) else found
+
+
+class _ProofFailure(Exception):
+    def __init__(self, check: Check) -> None:
+        super().__init__(check.reason)
+        self.check = check
+
+
+def verify_proofs(
+    document: Any,
+    expectations: ProofExpectations,
+    *,
+    resolver: DIDResolver,
+    loader: DocumentLoader,
+    prefix: str,
+) -> list[Check]:
+    """Verify every proof on ``document``; all must verify (a proof set), chains by ``previousProof``.
+
+    Returns ordered checks ``<prefix>.proof.*`` (``<prefix>.proof[i].*`` for sets). Never raises for bad input.
+    """
+    raw = document.get("proof") if isinstance(document, dict) else None
+    if raw is None:
+        return [Check.failed(f"{prefix}.proof", "the document has no proof", PROOF_VERIFICATION_ERROR)]
+    proofs = raw if isinstance(raw, list) else [raw]
+    if not proofs:
+        return [Check.failed(f"{prefix}.proof", "the proof set is empty", PROOF_VERIFICATION_ERROR)]
+    if len(proofs) > MAX_PROOFS:
+        return [Check.failed(f"{prefix}.proof", f"more than {MAX_PROOFS} proofs", PROOF_VERIFICATION_ERROR)]
+    if not all(isinstance(p, dict) for p in proofs):
+        return [
+            Check.failed(f"{prefix}.proof", "every proof must be a JSON object", PROOF_VERIFICATION_ERROR)
+        ]
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    checks: list[Check] = []
+    for index, proof in enumerate(proofs):
+        label = f"{prefix}.proof" if len(proofs) == 1 else f"{prefix}.proof[{index}]"
+        checks.extend(_verify_one(unsecured, proof, proofs, expectations, resolver, loader, label))
+    return checks
+
+
+def _verify_one(
+    unsecured: dict[str, Any],
+    proof: dict[str, Any],
+    all_proofs: list[Any],
+    exp: ProofExpectations,
+    resolver: DIDResolver,
+    loader: DocumentLoader,
+    label: str,
+) -> list[Check]:
+    steps = [
+        "suite",
+        "well_formed",
+        "purpose",
+        "challenge",
+        "domain",
+        "expires",
+        "verification_method",
+        "transform",
+        "signature",
+    ]
+    checks: list[Check] = []
+    try:
+        suite = _suite_of(proof, label)
+        checks.append(Check.passed(f"{label}.suite", f"{suite.name} is supported"))
+        signature, created = _well_formed(proof, label)
+        checks.append(Check.passed(f"{label}.well_formed", "the proof has every required property"))
+        checks.append(_purpose(proof, exp, label))
+        checks.append(_challenge(proof, exp, label))
+        checks.append(_domain(proof, exp, label))
+        checks.append(_expires(proof, exp, label))
+        method = _method(proof, exp, resolver, created, label)
+        checks.append(
+            Check.passed(
+                f"{label}.verification_method",
+                f"{method.id} is controlled by {exp.controller} and authorised for {exp.purpose}",
+                verification_method=method.id,
+            )
+        )
+        document = _document_for(unsecured, proof, all_proofs, suite, label)
+        try:
+            hashed = suite.hash_data(document, suite.proof_config(document, proof), loader=loader)
+        except DataLossError as exc:
+            raise _ProofFailure(
+                Check.failed(f"{label}.transform", exc.message, DATA_LOSS_DETECTION_ERROR)
+            ) from None
+        except (CanonicalizationError, LoaderError) as exc:
+            raise _ProofFailure(
+                Check.failed(f"{label}.transform", exc.message, PROOF_TRANSFORMATION_ERROR)
+            ) from None
+        checks.append(Check.passed(f"{label}.transform", f"document canonicalized ({suite.name})"))
+        try:
+            method.public_key.verify(hashed, signature)
+        except SignatureError:
+            raise _ProofFailure(
+                Check.failed(
+                    f"{label}.signature",
+                    "the signature does not match the document",
+                    PROOF_VERIFICATION_ERROR,
+                )
+            ) from None
+        checks.append(Check.passed(f"{label}.signature", "the Ed25519 signature is valid"))
+    except _ProofFailure as failure:
+        checks.append(failure.check)
+        done = {c.id.rsplit(".", 1)[1] for c in checks}
+        failed_step = failure.check.id.rsplit(".", 1)[1]
+        for step in steps:
+            if step not in done and step != failed_step:
+                checks.append(Check.skipped(f"{label}.{step}", f"not checked: {failure.check.id} failed"))
+    return checks
+
+
+def _suite_of(proof: dict[str, Any], label: str) -> Cryptosuite:
+    proof_type = proof.get("type")
+    if proof_type == "DataIntegrityProof":
+        name = proof.get("cryptosuite")
+        if not isinstance(name, str):
+            raise _ProofFailure(
+                Check.failed(
+                    f"{label}.suite",
+                    "a DataIntegrityProof must name its cryptosuite",
+                    PROOF_VERIFICATION_ERROR,
+                )
+            )
+        suite = SUITES.get(name)
+        if suite is None or suite.proof_type != "DataIntegrityProof":
+            raise _ProofFailure(
+                Check.failed(
+                    f"{label}.suite", f"unsupported cryptosuite {name[:60]!r}", PROOF_VERIFICATION_ERROR
+                )
+            )
+        return suite
+    if isinstance(proof_type, str) and proof_type in SUITES and SUITES[proof_type].proof_type == proof_type:
+        return SUITES[proof_type]
+    shown = proof_type[:60] if isinstance(proof_type, str) else type(proof_type).__name__
+    raise _ProofFailure(
+        Check.failed(f"{label}.suite", f"unsupported proof type {shown!r}", PROOF_VERIFICATION_ERROR)
+    )
+
+
+def _well_formed(proof: dict[str, Any], label: str) -> tuple[bytes, datetime | None]:
+    def fail(reason: str) -> _ProofFailure:
+        return _ProofFailure(Check.failed(f"{label}.well_formed", reason, PROOF_VERIFICATION_ERROR))
+
+    for name in ("verificationMethod", "proofPurpose", "proofValue"):
+        if not isinstance(proof.get(name), str):
+            raise fail(f"the proof's {name} is missing or not a string")
+    if "id" in proof and not (isinstance(proof["id"], str) and ":" in proof["id"]):
+        raise fail("the proof's id must be a URL")
+    try:
+        signature = multibase.decode_base58btc(proof["proofValue"])
+    except KeyFormatError as exc:
+        raise fail(f"proofValue: {exc.message}") from None
+    if len(signature) != 64:
+        raise fail(f"proofValue decodes to {len(signature)} bytes; an Ed25519 signature is 64")
+    created = None
+    for name in ("created", "expires"):
+        if name in proof:
+            try:
+                moment = parse_datetime_stamp(proof[name])
+            except ValueError as exc:
+                raise fail(f"proof {name}: {exc}") from None
+            if name == "created":
+                created = moment
+    return signature, created
+
+
+def _purpose(proof: dict[str, Any], exp: ProofExpectations, label: str) -> Check:
+    if proof["proofPurpose"] != exp.purpose:
+        raise _ProofFailure(
+            Check.failed(
+                f"{label}.purpose",
+                f"proof purpose is {proof['proofPurpose'][:60]!r}; {exp.purpose!r} is required",
+                PROOF_VERIFICATION_ERROR,
+            )
+        )
+    return Check.passed(f"{label}.purpose", f"proof purpose is {exp.purpose}")
+
+
+def _challenge(proof: dict[str, Any], exp: ProofExpectations, label: str) -> Check:
+    if exp.challenge is None:
+        return Check.skipped(f"{label}.challenge", "no challenge was required")
+    if proof.get("challenge") != exp.challenge:
+        shown = proof.get("challenge")
+        reason = (
+            "the proof has no challenge" if shown is None else "the proof's challenge is not the one issued"
+        )
+        raise _ProofFailure(Check.failed(f"{label}.challenge", reason, INVALID_CHALLENGE_ERROR))
+    return Check.passed(f"{label}.challenge", "the proof answers the expected challenge")
+
+
+def _domain(proof: dict[str, Any], exp: ProofExpectations, label: str) -> Check:
+    if exp.domain is None:
+        return Check.skipped(f"{label}.domain", "no domain was required")
+    value = proof.get("domain")
+    domains = value if isinstance(value, list) else [value]
+    if exp.domain not in domains:
+        reason = "the proof has no domain" if value is None else "the proof is bound to another domain"
+        raise _ProofFailure(Check.failed(f"{label}.domain", reason, INVALID_DOMAIN_ERROR))
+    return Check.passed(f"{label}.domain", f"the proof is bound to {exp.domain}")
+
+
+def _expires(proof: dict[str, Any], exp: ProofExpectations, label: str) -> Check:
+    if "expires" not in proof:
+        return Check.skipped(f"{label}.expires", "the proof has no expiry")
+    expires = parse_datetime_stamp(proof["expires"])
+    if exp.now - exp.max_clock_skew > expires:
+        raise _ProofFailure(
+            Check.failed(f"{label}.expires", f"the proof expired at {proof['expires']}", PROOF_EXPIRED_ERROR)
+        )
+    return Check.passed(f"{label}.expires", f"the proof is valid until {proof['expires']}")
+
+
+def _method(
+    proof: dict[str, Any], exp: ProofExpectations, resolver: DIDResolver, created: datetime | None, label: str
+) -> Any:
+    vm_url = proof["verificationMethod"]
+
+    def fail(reason: str) -> _ProofFailure:
+        return _ProofFailure(
+            Check.failed(f"{label}.verification_method", reason, INVALID_VERIFICATION_METHOD)
+        )
+
+    try:
+        vm_did, _ = split_did_url(vm_url)
+    except ResolutionError as exc:
+        raise fail(exc.message) from None
+    if exp.controller is None or vm_did != exp.controller:
+        raise fail(f"the signing key belongs to {vm_did[:80]}, not to {str(exp.controller)[:80]}")
+    try:
+        method = resolve_verification_method(resolver, vm_url, exp.purpose, as_of=created)
+    except ResolutionError as exc:
+        raise fail(str(exc)) from None
+    except Exception as exc:  # a caller-supplied resolver must not crash verification
+        raise fail(f"resolver failed: {type(exc).__name__}") from None
+    if method.controller != exp.controller:
+        raise fail(f"{method.id} is controlled by {method.controller[:80]}, not {exp.controller[:80]}")
+    return method
+
+
+def _document_for(
+    unsecured: dict[str, Any], proof: dict[str, Any], all_proofs: list[Any], suite: Cryptosuite, label: str
+) -> dict[str, Any]:
+    document = unsecured
+    if "previousProof" in proof:
+        previous = proof["previousProof"]
+        if not (
+            isinstance(previous, str)
+            or (isinstance(previous, list) and all(isinstance(p, str) for p in previous))
+        ):
+            raise _ProofFailure(
+                Check.failed(
+                    f"{label}.transform",
+                    "previousProof must be a string or a list of strings",
+                    PROOF_VERIFICATION_ERROR,
+                )
+            )
+        try:
+            document = {**unsecured, "proof": _referenced(all_proofs, previous)}
+        except ValueError as exc:
+            raise _ProofFailure(
+                Check.failed(f"{label}.transform", str(exc), PROOF_VERIFICATION_ERROR)
+            ) from None
+    try:
+        return suite.unsecured_for_verify(document, proof)
+    except ValueError as exc:
+        raise _ProofFailure(Check.failed(f"{label}.transform", str(exc), PROOF_VERIFICATION_ERROR)) from None
