@@ -1,0 +1,28 @@
+"""vcred: verifiable professional credentials for radiology.
+
+Issuers sign W3C Verifiable Credentials 2.0 (Data Integrity EdDSA or VC-JOSE), radiologists hold and present them,
+credentialing offices verify them and get a report with every check and its reason::
+
+    import vcred
+    report = vcred.verify_credential(credential_json)   # report.verified, report.checks
+"""
+
+from vcred import errors
+from vcred.issue import issue_credential
+from vcred.report import Check, CheckStatus, PresentationReport, VerificationReport
+from vcred.verify.credential import verify_credential
+from vcred.verify.options import VerifyOptions
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Check",
+    "CheckStatus",
+    "PresentationReport",
+    "VerificationReport",
+    "VerifyOptions",
+    "__version__",
+    "errors",
+    "issue_credential",
+    "verify_credential",
+]

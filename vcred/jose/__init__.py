@@ -1,0 +1,1 @@
+"""VC-JOSE: credentials and presentations secured as compact JWS (``application/vc+jwt``, ``vp+jwt``)."""

@@ -1,0 +1,36 @@
+"""Everything a verification depends on, passed in by the caller: time, limits, resolver, loader, fetchers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from vcred._json import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH
+from vcred.did.resolver import DIDResolver
+from vcred.jose.vc_jwt import SUPPORTED_ALGS
+from vcred.jsonld.loader import DocumentLoader
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    """Verification settings.
+
+    ``max_bytes`` (default 1 MB) and ``max_depth`` (default 64) bound the input before any processing;
+    ``max_clock_skew`` (default 5 minutes) is allowed on every time comparison. ``status_fetcher``,
+    ``ledger`` and ``trust`` switch on the status, ledger and trust checks.
+    """
+
+    now: datetime | None = None
+    max_clock_skew: timedelta = timedelta(minutes=5)
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_depth: int = DEFAULT_MAX_DEPTH
+    resolver: DIDResolver | None = None
+    loader: DocumentLoader | None = None
+    status_fetcher: Any = None
+    status_cache: Any = None
+    ledger: Any = None
+    trust: Any = None
+    allowed_algs: Sequence[str] = SUPPORTED_ALGS
+    check_schema: bool = True
