@@ -54,9 +54,7 @@ def issue_credential(
     'eddsa-rdfc-2022'
     """
     if suite not in SUITE_NAMES:
-        raise UnsupportedSuiteError(
-            f"unknown suite {suite!r}", hint=f"choose one of: {', '.join(SUITE_NAMES)}"
-        )
+        raise UnsupportedSuiteError(f"unknown suite {suite!r}", hint=f"choose one of: {', '.join(SUITE_NAMES)}")
     if not isinstance(credential, dict):
         raise UsageError("a credential to issue must be a dict (parsed JSON)")
     moment = utcnow() if now is None else require_aware(now)
@@ -80,9 +78,7 @@ def issue_credential(
     if suite == VC_JWT:
         payload = {**credential, "iat": int(moment.timestamp())}
         return sign_jwt(payload, key, kid=vm, typ=VC_JWT)
-    return create_proof(
-        credential, key, suite=suite, verification_method=vm, loader=as_loader(loader), created=moment
-    )
+    return create_proof(credential, key, suite=suite, verification_method=vm, loader=as_loader(loader), created=moment)
 
 
 def _validate(credential: dict[str, Any]) -> None:
@@ -91,9 +87,7 @@ def _validate(credential: dict[str, Any]) -> None:
     problems = check_well_formed_credential(credential)
     if problems:
         field = problems[0].split(":", 1)[0] if ":" in problems[0] else None
-        raise InvalidCredentialError(
-            f"the credential is not a valid VC 2.0 document: {problems[0]}", field=field
-        )
+        raise InvalidCredentialError(f"the credential is not a valid VC 2.0 document: {problems[0]}", field=field)
     if "credentialSchema" in credential:
         from vcred.model.families.schema_check import check_schema
 

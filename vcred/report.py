@@ -7,7 +7,7 @@ who prefer exceptions.
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from vcred.errors import VerificationFailed
 
 
-class CheckStatus(str, Enum):
+class CheckStatus(StrEnum):
     """Outcome of one check."""
 
     PASSED = "passed"
@@ -40,17 +40,17 @@ class Check(BaseModel):
         return self.status is CheckStatus.PASSED
 
     @classmethod
-    def passed(cls, id: str, reason: str, **details: Any) -> Check:  # noqa: A002 - mirrors the field name
+    def passed(cls, id: str, reason: str, **details: Any) -> Check:
         """A passed check."""
         return cls(id=id, status=CheckStatus.PASSED, reason=reason, details=details)
 
     @classmethod
-    def failed(cls, id: str, reason: str, code: str | None = None, **details: Any) -> Check:  # noqa: A002
+    def failed(cls, id: str, reason: str, code: str | None = None, **details: Any) -> Check:
         """A failed check with the spec's problem code when there is one."""
         return cls(id=id, status=CheckStatus.FAILED, reason=reason, code=code, details=details)
 
     @classmethod
-    def skipped(cls, id: str, reason: str, **details: Any) -> Check:  # noqa: A002
+    def skipped(cls, id: str, reason: str, **details: Any) -> Check:
         """A check that could not run, with why."""
         return cls(id=id, status=CheckStatus.SKIPPED, reason=reason, details=details)
 

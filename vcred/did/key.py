@@ -48,7 +48,12 @@ class KeyResolver:
             "id": bare,
             "verificationMethod": [
                 {"id": vm_id, "type": "Multikey", "controller": bare, "publicKeyMultibase": value},
-                {"id": f"{bare}#{x_value}", "type": "Multikey", "controller": bare, "publicKeyMultibase": x_value},
+                {
+                    "id": f"{bare}#{x_value}",
+                    "type": "Multikey",
+                    "controller": bare,
+                    "publicKeyMultibase": x_value,
+                },
             ],
             **{purpose: [vm_id] for purpose in PURPOSES},
             "keyAgreement": [f"{bare}#{x_value}"],

@@ -113,9 +113,7 @@ def verify_jwt(
         if not isinstance(header, dict) or not isinstance(payload, dict):
             raise ValueError("header and payload must be JSON objects")
     except (ValueError, KeyFormatError, UnicodeDecodeError, RecursionError) as exc:
-        checks.append(
-            Check.failed(f"{prefix}.jose.header", f"not a valid JWT: {exc}", "MALFORMED_VALUE_ERROR")
-        )
+        checks.append(Check.failed(f"{prefix}.jose.header", f"not a valid JWT: {exc}", "MALFORMED_VALUE_ERROR"))
         return _skip_rest(result, prefix, "jose.header")
     result.header = header
     problem = _header_problem(header, expectations)
@@ -133,9 +131,7 @@ def verify_jwt(
         issued = _numeric_date(payload.get("iat"))
         method = resolve_verification_method(resolver, kid, expectations.purpose, as_of=issued)
     except ResolutionError as exc:
-        checks.append(
-            Check.failed(f"{prefix}.jose.verification_method", str(exc), "INVALID_VERIFICATION_METHOD")
-        )
+        checks.append(Check.failed(f"{prefix}.jose.verification_method", str(exc), "INVALID_VERIFICATION_METHOD"))
         return _skip_rest(result, prefix, "jose.verification_method")
     except Exception as exc:  # a caller-supplied resolver must not crash verification
         checks.append(
@@ -146,9 +142,7 @@ def verify_jwt(
             )
         )
         return _skip_rest(result, prefix, "jose.verification_method")
-    checks.append(
-        Check.passed(f"{prefix}.jose.verification_method", f"{kid} is authorised for {expectations.purpose}")
-    )
+    checks.append(Check.passed(f"{prefix}.jose.verification_method", f"{kid} is authorised for {expectations.purpose}"))
 
     try:
         verifier = jws.JWS()

@@ -60,9 +60,7 @@ def _inline(value: Any, loader: DocumentLoader, depth: int = 0) -> Any:
             if key == "@context":
                 out[key] = _inline(item, loader, depth + 1)
             elif isinstance(item, dict):
-                out[key] = {
-                    k: (_inline(v, loader, depth + 1) if k == "@context" else v) for k, v in item.items()
-                }
+                out[key] = {k: (_inline(v, loader, depth + 1) if k == "@context" else v) for k, v in item.items()}
             else:
                 out[key] = item
         return out
@@ -126,7 +124,8 @@ def _canonical_nquads(quads: list[ox.Quad], max_blank_nodes: int) -> str:
         )
     dataset = ox.Dataset(quads)
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    lines = ox.serialize(dataset, format=ox.RdfFormat.N_QUADS).decode("utf-8").splitlines(keepends=True)
+    serialized = ox.serialize(dataset, format=ox.RdfFormat.N_QUADS) or b""
+    lines = serialized.decode("utf-8").splitlines(keepends=True)
     lines.sort()
     return "".join(lines)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import Any, Protocol, runtime_checkable
@@ -92,6 +92,6 @@ def default_loader() -> BundledLoader:
     return _DEFAULT
 
 
-def as_loader(loader: DocumentLoader | Callable[[str], dict[str, Any]] | None) -> DocumentLoader:
+def as_loader(loader: DocumentLoader | None) -> DocumentLoader:
     """The given loader, or the offline default."""
     return _DEFAULT if loader is None else loader

@@ -120,9 +120,7 @@ def create_proof(
     }
 
 
-def _referenced(
-    proofs: list[dict[str, Any]], previous: str | list[str]
-) -> dict[str, Any] | list[dict[str, Any]]:
+def _referenced(proofs: list[dict[str, Any]], previous: str | list[str]) -> dict[str, Any] | list[dict[str, Any]]:
     wanted = [previous] if isinstance(previous, str) else list(previous)
     found = []
     for proof_id in wanted:
@@ -133,7 +131,7 @@ def _referenced(
     return found[0] if isinstance(previous, str) else found
 
 
-class _ProofFailure(Exception):
+class _ProofFailedError(Exception):
     def __init__(self, check: Check) -> None:
         super().__init__(check.reason)
         self.check = check
@@ -160,9 +158,7 @@ def verify_proofs(
     if len(proofs) > MAX_PROOFS:
         return [Check.failed(f"{prefix}.proof", f"more than {MAX_PROOFS} proofs", PROOF_VERIFICATION_ERROR)]
     if not all(isinstance(p, dict) for p in proofs):
-        return [
-            Check.failed(f"{prefix}.proof", "every proof must be a JSON object", PROOF_VERIFICATION_ERROR)
-        ]
+        return [Check.failed(f"{prefix}.proof", "every proof must be a JSON object", PROOF_VERIFICATION_ERROR)]
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     checks: list[Check] = []
     for index, proof in enumerate(proofs):
@@ -213,18 +209,16 @@ def _verify_one(
         try:
             hashed = suite.hash_data(document, suite.proof_config(document, proof), loader=loader)
         except DataLossError as exc:
-            raise _ProofFailure(
-                Check.failed(f"{label}.transform", exc.message, DATA_LOSS_DETECTION_ERROR)
-            ) from None
+            failed = Check.failed(f"{label}.transform", exc.message, DATA_LOSS_DETECTION_ERROR)
+            raise _ProofFailedError(failed) from None
         except (CanonicalizationError, LoaderError) as exc:
-            raise _ProofFailure(
-                Check.failed(f"{label}.transform", exc.message, PROOF_TRANSFORMATION_ERROR)
-            ) from None
+            failed = Check.failed(f"{label}.transform", exc.message, PROOF_TRANSFORMATION_ERROR)
+            raise _ProofFailedError(failed) from None
         checks.append(Check.passed(f"{label}.transform", f"document canonicalized ({suite.name})"))
         try:
             method.public_key.verify(hashed, signature)
         except SignatureError:
-            raise _ProofFailure(
+            raise _ProofFailedError(
                 Check.failed(
                     f"{label}.signature",
                     "the signature does not match the document",
@@ -232,7 +226,7 @@ def _verify_one(
                 )
             ) from None
         checks.append(Check.passed(f"{label}.signature", "the Ed25519 signature is valid"))
-    except _ProofFailure as failure:
+    except _ProofFailedError as failure:
         checks.append(failure.check)
         done = {c.id.rsplit(".", 1)[1] for c in checks}
         failed_step = failure.check.id.rsplit(".", 1)[1]
@@ -247,7 +241,7 @@ def _suite_of(proof: dict[str, Any], label: str) -> Cryptosuite:
     if proof_type == "DataIntegrityProof":
         name = proof.get("cryptosuite")
         if not isinstance(name, str):
-            raise _ProofFailure(
+            raise _ProofFailedError(
                 Check.failed(
                     f"{label}.suite",
                     "a DataIntegrityProof must name its cryptosuite",
@@ -256,23 +250,21 @@ def _suite_of(proof: dict[str, Any], label: str) -> Cryptosuite:
             )
         suite = SUITES.get(name)
         if suite is None or suite.proof_type != "DataIntegrityProof":
-            raise _ProofFailure(
-                Check.failed(
-                    f"{label}.suite", f"unsupported cryptosuite {name[:60]!r}", PROOF_VERIFICATION_ERROR
-                )
+            raise _ProofFailedError(
+                Check.failed(f"{label}.suite", f"unsupported cryptosuite {name[:60]!r}", PROOF_VERIFICATION_ERROR)
             )
         return suite
     if isinstance(proof_type, str) and proof_type in SUITES and SUITES[proof_type].proof_type == proof_type:
         return SUITES[proof_type]
     shown = proof_type[:60] if isinstance(proof_type, str) else type(proof_type).__name__
-    raise _ProofFailure(
+    raise _ProofFailedError(
         Check.failed(f"{label}.suite", f"unsupported proof type {shown!r}", PROOF_VERIFICATION_ERROR)
     )
 
 
 def _well_formed(proof: dict[str, Any], label: str) -> tuple[bytes, datetime | None]:
-    def fail(reason: str) -> _ProofFailure:
-        return _ProofFailure(Check.failed(f"{label}.well_formed", reason, PROOF_VERIFICATION_ERROR))
+    def fail(reason: str) -> _ProofFailedError:
+        return _ProofFailedError(Check.failed(f"{label}.well_formed", reason, PROOF_VERIFICATION_ERROR))
 
     for name in ("verificationMethod", "proofPurpose", "proofValue"):
         if not isinstance(proof.get(name), str):
@@ -299,7 +291,7 @@ def _well_formed(proof: dict[str, Any], label: str) -> tuple[bytes, datetime | N
 
 def _purpose(proof: dict[str, Any], exp: ProofExpectations, label: str) -> Check:
     if proof["proofPurpose"] != exp.purpose:
-        raise _ProofFailure(
+        raise _ProofFailedError(
             Check.failed(
                 f"{label}.purpose",
                 f"proof purpose is {proof['proofPurpose'][:60]!r}; {exp.purpose!r} is required",
@@ -314,10 +306,8 @@ def _challenge(proof: dict[str, Any], exp: ProofExpectations, label: str) -> Che
         return Check.skipped(f"{label}.challenge", "no challenge was required")
     if proof.get("challenge") != exp.challenge:
         shown = proof.get("challenge")
-        reason = (
-            "the proof has no challenge" if shown is None else "the proof's challenge is not the one issued"
-        )
-        raise _ProofFailure(Check.failed(f"{label}.challenge", reason, INVALID_CHALLENGE_ERROR))
+        reason = "the proof has no challenge" if shown is None else "the proof's challenge is not the one issued"
+        raise _ProofFailedError(Check.failed(f"{label}.challenge", reason, INVALID_CHALLENGE_ERROR))
     return Check.passed(f"{label}.challenge", "the proof answers the expected challenge")
 
 
@@ -328,7 +318,7 @@ def _domain(proof: dict[str, Any], exp: ProofExpectations, label: str) -> Check:
     domains = value if isinstance(value, list) else [value]
     if exp.domain not in domains:
         reason = "the proof has no domain" if value is None else "the proof is bound to another domain"
-        raise _ProofFailure(Check.failed(f"{label}.domain", reason, INVALID_DOMAIN_ERROR))
+        raise _ProofFailedError(Check.failed(f"{label}.domain", reason, INVALID_DOMAIN_ERROR))
     return Check.passed(f"{label}.domain", f"the proof is bound to {exp.domain}")
 
 
@@ -337,7 +327,7 @@ def _expires(proof: dict[str, Any], exp: ProofExpectations, label: str) -> Check
         return Check.skipped(f"{label}.expires", "the proof has no expiry")
     expires = parse_datetime_stamp(proof["expires"])
     if exp.now - exp.max_clock_skew > expires:
-        raise _ProofFailure(
+        raise _ProofFailedError(
             Check.failed(f"{label}.expires", f"the proof expired at {proof['expires']}", PROOF_EXPIRED_ERROR)
         )
     return Check.passed(f"{label}.expires", f"the proof is valid until {proof['expires']}")
@@ -348,10 +338,8 @@ def _method(
 ) -> Any:
     vm_url = proof["verificationMethod"]
 
-    def fail(reason: str) -> _ProofFailure:
-        return _ProofFailure(
-            Check.failed(f"{label}.verification_method", reason, INVALID_VERIFICATION_METHOD)
-        )
+    def fail(reason: str) -> _ProofFailedError:
+        return _ProofFailedError(Check.failed(f"{label}.verification_method", reason, INVALID_VERIFICATION_METHOD))
 
     try:
         vm_did, _ = split_did_url(vm_url)
@@ -377,10 +365,9 @@ def _document_for(
     if "previousProof" in proof:
         previous = proof["previousProof"]
         if not (
-            isinstance(previous, str)
-            or (isinstance(previous, list) and all(isinstance(p, str) for p in previous))
+            isinstance(previous, str) or (isinstance(previous, list) and all(isinstance(p, str) for p in previous))
         ):
-            raise _ProofFailure(
+            raise _ProofFailedError(
                 Check.failed(
                     f"{label}.transform",
                     "previousProof must be a string or a list of strings",
@@ -390,10 +377,8 @@ def _document_for(
         try:
             document = {**unsecured, "proof": _referenced(all_proofs, previous)}
         except ValueError as exc:
-            raise _ProofFailure(
-                Check.failed(f"{label}.transform", str(exc), PROOF_VERIFICATION_ERROR)
-            ) from None
+            raise _ProofFailedError(Check.failed(f"{label}.transform", str(exc), PROOF_VERIFICATION_ERROR)) from None
     try:
         return suite.unsecured_for_verify(document, proof)
     except ValueError as exc:
-        raise _ProofFailure(Check.failed(f"{label}.transform", str(exc), PROOF_VERIFICATION_ERROR)) from None
+        raise _ProofFailedError(Check.failed(f"{label}.transform", str(exc), PROOF_VERIFICATION_ERROR)) from None

@@ -39,8 +39,6 @@ class EddsaJcs2022:
             raise ValueError("the document's @context does not start with the proof's @context")
         return {**document, "@context": proof_ctx}
 
-    def hash_data(
-        self, document: dict[str, Any], proof_config: dict[str, Any], *, loader: DocumentLoader
-    ) -> bytes:
+    def hash_data(self, document: dict[str, Any], proof_config: dict[str, Any], *, loader: DocumentLoader) -> bytes:
         """sha256(JCS(proof config)) || sha256(JCS(document))."""
         return sha256(canonize_jcs(proof_config)) + sha256(canonize_jcs(document))

@@ -26,9 +26,7 @@ class EddsaRdfc2022:
         """The document as given (the proof is already removed)."""
         return document
 
-    def hash_data(
-        self, document: dict[str, Any], proof_config: dict[str, Any], *, loader: DocumentLoader
-    ) -> bytes:
+    def hash_data(self, document: dict[str, Any], proof_config: dict[str, Any], *, loader: DocumentLoader) -> bytes:
         """sha256(RDFC(proof config)) || sha256(RDFC(document))."""
         doc_nquads, config_nquads = canonize_rdfc_pair(document, proof_config, loader=loader)
         return sha256(config_nquads.encode("utf-8")) + sha256(doc_nquads.encode("utf-8"))

@@ -27,8 +27,6 @@ class Cryptosuite(Protocol):
         """The unsecured document as the suite verifies it; raise ValueError if the proof cannot apply."""
         ...
 
-    def hash_data(
-        self, document: dict[str, Any], proof_config: dict[str, Any], *, loader: DocumentLoader
-    ) -> bytes:
+    def hash_data(self, document: dict[str, Any], proof_config: dict[str, Any], *, loader: DocumentLoader) -> bytes:
         """sha256(canonical proof configuration) || sha256(canonical document): the 64 bytes signed."""
         ...

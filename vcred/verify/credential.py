@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from vcred._json import InputRejected, check_shape, parse_json
+from vcred._json import InputRejectedError, check_shape, parse_json
 from vcred._time import parse_datetime_stamp, require_aware, utcnow
 from vcred.did import default_resolver
 from vcred.did.resolver import DIDResolver
@@ -83,7 +83,7 @@ def _verify(credential: Any, ctx: _Context) -> VerificationReport:
     checks = report.checks
     try:
         document, token = _read_input(credential, ctx.opts)
-    except InputRejected as exc:
+    except InputRejectedError as exc:
         checks.append(Check.failed("vc.input", str(exc), MALFORMED))
         return report
     checks.append(Check.passed("vc.input", "the input is JSON within the size and nesting limits"))
@@ -151,30 +151,30 @@ def _verify(credential: Any, ctx: _Context) -> VerificationReport:
 def _read_input(credential: Any, opts: VerifyOptions) -> tuple[dict[str, Any] | None, str | None]:
     if isinstance(credential, bytes | bytearray):
         if len(credential) > opts.max_bytes:
-            raise InputRejected(f"input is {len(credential)} bytes; the limit is {opts.max_bytes}")
+            raise InputRejectedError(f"input is {len(credential)} bytes; the limit is {opts.max_bytes}")
         try:
             credential = bytes(credential).decode("utf-8")
         except UnicodeDecodeError:
-            raise InputRejected("input is not UTF-8 text") from None
+            raise InputRejectedError("input is not UTF-8 text") from None
     if isinstance(credential, str):
         if len(credential) > opts.max_bytes:
-            raise InputRejected(f"input is {len(credential)} characters; the limit is {opts.max_bytes}")
+            raise InputRejectedError(f"input is {len(credential)} characters; the limit is {opts.max_bytes}")
         text = credential.strip()
         if text.startswith("{"):
             value = parse_json(text, max_bytes=opts.max_bytes, max_depth=opts.max_depth)
         elif text.count(".") == 2 and " " not in text:
             return None, text
         else:
-            raise InputRejected("input is neither a JSON credential nor a compact JWS (vc+jwt)")
+            raise InputRejectedError("input is neither a JSON credential nor a compact JWS (vc+jwt)")
     elif isinstance(credential, dict):
         check_shape(credential, max_bytes=opts.max_bytes, max_depth=opts.max_depth)
         value = credential
     else:
-        raise InputRejected(
+        raise InputRejectedError(
             f"a credential must be a dict, JSON text or a vc+jwt string, not {type(credential).__name__}"
         )
     if not isinstance(value, dict):
-        raise InputRejected("a credential must be a JSON object")
+        raise InputRejectedError("a credential must be a JSON object")
     if value.get("type") == "EnvelopedVerifiableCredential" or (
         isinstance(value.get("type"), list) and "EnvelopedVerifiableCredential" in value["type"]
     ):
@@ -186,7 +186,7 @@ def _unwrap_envelope(value: dict[str, Any], opts: VerifyOptions) -> str:
     data_url = value.get("id")
     prefix = "data:application/vc+jwt,"
     if not isinstance(data_url, str) or not data_url.startswith(prefix):
-        raise InputRejected("an EnvelopedVerifiableCredential must carry a data:application/vc+jwt, URL")
+        raise InputRejectedError("an EnvelopedVerifiableCredential must carry a data:application/vc+jwt, URL")
     return data_url[len(prefix) :]
 
 
@@ -239,9 +239,7 @@ def _validity(document: dict[str, Any], ctx: _Context) -> list[Check]:
             out.append(Check.failed(check_id, str(exc), MALFORMED))
             continue
         if name == "validFrom" and moment > ctx.now + skew:
-            out.append(
-                Check.failed(check_id, f"the credential is not valid until {document[name]}", RANGE_ERROR)
-            )
+            out.append(Check.failed(check_id, f"the credential is not valid until {document[name]}", RANGE_ERROR))
         elif name == "validUntil" and moment < ctx.now - skew:
             out.append(Check.failed(check_id, f"the credential expired at {document[name]}", RANGE_ERROR))
         else:
