@@ -45,7 +45,8 @@ class ProofExpectations:
     """What a verifier requires of a proof.
 
     ``controller`` is the DID that must control the verification method (the issuer of a credential, the holder
-    of a presentation); ``challenge``/``domain``, when given, must match the proof's.
+    of a presentation); None accepts any controller and is meant for proof-level interop checks only.
+    ``challenge``/``domain``, when given, must match the proof's.
     """
 
     purpose: str
@@ -201,7 +202,7 @@ def _verify_one(
         checks.append(
             Check.passed(
                 f"{label}.verification_method",
-                f"{method.id} is controlled by {exp.controller} and authorised for {exp.purpose}",
+                f"{method.id} is controlled by {method.controller} and authorised for {exp.purpose}",
                 verification_method=method.id,
             )
         )
@@ -345,15 +346,15 @@ def _method(
         vm_did, _ = split_did_url(vm_url)
     except ResolutionError as exc:
         raise fail(exc.message) from None
-    if exp.controller is None or vm_did != exp.controller:
-        raise fail(f"the signing key belongs to {vm_did[:80]}, not to {str(exp.controller)[:80]}")
+    if exp.controller is not None and vm_did != exp.controller:
+        raise fail(f"the signing key belongs to {vm_did[:80]}, not to {exp.controller[:80]}")
     try:
         method = resolve_verification_method(resolver, vm_url, exp.purpose, as_of=created)
     except ResolutionError as exc:
         raise fail(str(exc)) from None
     except Exception as exc:  # a caller-supplied resolver must not crash verification
         raise fail(f"resolver failed: {type(exc).__name__}") from None
-    if method.controller != exp.controller:
+    if exp.controller is not None and method.controller != exp.controller:
         raise fail(f"{method.id} is controlled by {method.controller[:80]}, not {exp.controller[:80]}")
     return method
 

@@ -123,7 +123,7 @@ def _verify(credential: Any, ctx: _Context) -> VerificationReport:
                 document,
                 ProofExpectations(
                     purpose="assertionMethod",
-                    controller=issuer_id(document),
+                    controller=issuer_id(document) or "(no issuer)",
                     now=ctx.now,
                     max_clock_skew=ctx.opts.max_clock_skew,
                 ),

@@ -111,7 +111,7 @@ def verify_presentation(
                 document,
                 ProofExpectations(
                     purpose="authentication",
-                    controller=report.holder,
+                    controller=report.holder or "(no holder)",
                     now=moment,
                     challenge=challenge,
                     domain=domain,
