@@ -7,6 +7,7 @@ for every verification relationship, plus the X25519 key-agreement key derived f
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from vcred.crypto import multibase
@@ -38,22 +39,16 @@ class KeyResolver:
             raise ResolutionError(f"not a did:key DID: {bare[:80]!r}")
         value = parts[2]
         try:
-            public_key = Ed25519PublicKey.from_multibase(value)
+            public_key, x_value = _key_material(value)
         except KeyFormatError as exc:
             raise ResolutionError(f"invalid did:key {bare[:80]!r}: {exc.message}") from None
         vm_id = f"{bare}#{value}"
-        x_value = multibase.encode_base58btc(_X25519_HEADER + x25519_from_ed25519(public_key))
         document: dict[str, Any] = {
             "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
             "id": bare,
             "verificationMethod": [
                 {"id": vm_id, "type": "Multikey", "controller": bare, "publicKeyMultibase": value},
-                {
-                    "id": f"{bare}#{x_value}",
-                    "type": "Multikey",
-                    "controller": bare,
-                    "publicKeyMultibase": x_value,
-                },
+                {"id": f"{bare}#{x_value}", "type": "Multikey", "controller": bare, "publicKeyMultibase": x_value},
             ],
             **{purpose: [vm_id] for purpose in PURPOSES},
             "keyAgreement": [f"{bare}#{x_value}"],
@@ -65,3 +60,11 @@ class KeyResolver:
             methods={vm_id: method},
             relationships={purpose: (vm_id,) for purpose in PURPOSES},
         )
+
+
+@lru_cache(maxsize=4096)
+def _key_material(value: str) -> tuple[Ed25519PublicKey, str]:
+    """Decoding the key and deriving its X25519 twin dominate resolution; both are pure, so they are cached."""
+    public_key = Ed25519PublicKey.from_multibase(value)
+    x_value = multibase.encode_base58btc(_X25519_HEADER + x25519_from_ed25519(public_key))
+    return public_key, x_value

@@ -29,6 +29,7 @@ import pyoxigraph as ox
 import rfc8785
 
 from vcred.errors import CanonicalizationError, DataLossError, LoaderError
+from vcred.jsonld import prune
 from vcred.jsonld.loader import BundledLoader, DocumentLoader
 
 UNDEFINED_TERM_PREFIX = "urn:vcred:undefined-term:"
@@ -114,11 +115,28 @@ def _default_bundled() -> BundledLoader:
     return default_loader()
 
 
-def _contexts_text(context: Any, loader: DocumentLoader, info: _Inlined) -> str:
+def _contexts_text(context: Any, loader: DocumentLoader, info: _Inlined, names: set[str] | None = None) -> str:
     entries = context if isinstance(context, list) else [context]
     if not entries:
         raise CanonicalizationError("@context is empty")
-    return "[" + ",".join([_DETECTOR, *(_context_text(e, loader, info) for e in entries)]) + "]"
+    texts = [_context_text(e, loader, info) for e in entries]  # also fills the guard's information
+    if names is not None and loader is _default_bundled() and all(isinstance(e, str) for e in entries):
+        texts = _pruned(entries, names)
+    return "[" + ",".join([_DETECTOR, *texts]) + "]"
+
+
+def _pruned(urls: list[str], names: set[str]) -> list[str]:
+    """Bundled contexts pruned to what ``names`` can reach (see vcred.jsonld.prune for why this is exact)."""
+    indexes = [prune.register(url, json.loads(_inline_cache[url][0])) for url in urls]
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for index in indexes:
+        shared |= seen & index.defined
+        seen |= index.defined
+    wanted = names | shared
+    return [
+        prune.pruned_text(url, index.closure(wanted & index.defined)) for url, index in zip(urls, indexes, strict=True)
+    ]
 
 
 def _inline_body(value: Any, loader: DocumentLoader, info: _Inlined) -> Any:
@@ -219,10 +237,12 @@ def canonize_rdfc(
     loader: DocumentLoader,
     max_blank_nodes: int = DEFAULT_MAX_BLANK_NODES,
     backend: str = "auto",
+    prune_contexts: bool = True,
 ) -> str:
     """RDFC-1.0 canonical N-Quads of ``document`` (which carries its own ``@context``).
 
-    ``backend`` is ``"auto"`` (oxigraph where it is exact, else pyld), ``"oxigraph"`` or ``"pyld"``.
+    ``backend`` is ``"auto"`` (oxigraph where it is exact, else pyld), ``"oxigraph"`` or ``"pyld"``;
+    ``prune_contexts`` drops unreachable definitions from bundled contexts first (exact; see vcred.jsonld.prune).
     Raises DataLossError if any term or value would be dropped, CanonicalizationError for invalid JSON-LD,
     LoaderError for a context that is not available offline.
     """
@@ -230,8 +250,9 @@ def canonize_rdfc(
         return _canonize_pyld(document, loader, max_blank_nodes)
     context = _check_context(document)
     info = _Inlined()
-    contexts = _contexts_text(context, loader, info)
     body = _body_text(document, loader, info)
+    names = prune.names_in(document) if prune_contexts and '"@context"' not in body else None
+    contexts = _contexts_text(context, loader, info, names)
     if backend == "auto" and not _oxigraph_safe(body, document, info):
         return _canonize_pyld(document, loader, max_blank_nodes)
     text = '{"@context":' + contexts + ("," + body[1:] if body != "{}" else "}")
@@ -274,8 +295,9 @@ def canonize_rdfc_pair(
     flat_doc = not any(k.startswith("@") and k != "@context" for k in document)
     info = _Inlined()
     if flat_doc and _flat(proof_config) and proof_config.get("@context") == context:
-        contexts = _contexts_text(context, loader, info)
         body = _body_text(document, loader, info)
+        names = prune.names_in(document, proof_config) if '"@context"' not in body else None
+        contexts = _contexts_text(context, loader, info, names)
         if _oxigraph_safe(body, document, info):
             try:
                 return _pair_single_pass(contexts, body, proof_config, max_blank_nodes)
