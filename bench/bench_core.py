@@ -89,8 +89,9 @@ def main() -> None:
             jwt_expect = JwtExpectations(typ=VC_JWT, purpose="assertionMethod", now=NOW)
 
             def proof_verify(secured: Any = secured) -> Any:
-                return verify_jwt(secured, jwt_expect, controller_of=lambda p: p.get("issuer"), resolver=resolver,
-                                  prefix="vc")
+                return verify_jwt(
+                    secured, jwt_expect, controller_of=lambda p: p.get("issuer"), resolver=resolver, prefix="vc"
+                )
         else:
 
             def proof_verify(secured: Any = secured) -> Any:

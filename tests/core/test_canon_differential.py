@@ -55,10 +55,38 @@ def test_pair_agrees_with_two_passes():
 
 
 # Random credentials built from VC 2.0 terms, example terms, undefined terms, relative IRIs and nesting.
-TERMS = ["name", "description", "id", "type", "issuer", "validFrom", "credentialSubject", "alumniOf", "undefinedTerm",
-         "evidence", "credentialStatus", "image", "xsd:foo", "schema:name", "@id", "@type"]
-VALUES = st.sampled_from(["did:example:1", "https://example.com/a", "relative/path", "Alice", "2024-01-01T00:00:00Z",
-                          "VerifiableCredential", "AlumniCredential", "Unknown", "_:b0", "urn:uuid:1"])
+TERMS = [
+    "name",
+    "description",
+    "id",
+    "type",
+    "issuer",
+    "validFrom",
+    "credentialSubject",
+    "alumniOf",
+    "undefinedTerm",
+    "evidence",
+    "credentialStatus",
+    "image",
+    "xsd:foo",
+    "schema:name",
+    "@id",
+    "@type",
+]
+VALUES = st.sampled_from(
+    [
+        "did:example:1",
+        "https://example.com/a",
+        "relative/path",
+        "Alice",
+        "2024-01-01T00:00:00Z",
+        "VerifiableCredential",
+        "AlumniCredential",
+        "Unknown",
+        "_:b0",
+        "urn:uuid:1",
+    ]
+)
 nodes = st.recursive(
     VALUES,
     lambda children: st.dictionaries(st.sampled_from(TERMS), children | st.lists(children, max_size=3), max_size=4),

@@ -83,8 +83,16 @@ def test_wrong_purpose_and_missing_fragment():
 
 @pytest.mark.parametrize(
     "value",
-    ["", "z", "u" + "A" * 10, "z" + "0OIl", multibase.encode_base58btc(b"\xed\x01" + bytes(31)),
-     multibase.encode_base58btc(b"\x80\x26" + bytes(32)), "z" + "1" * 5000, 42],
+    [
+        "",
+        "z",
+        "u" + "A" * 10,
+        "z" + "0OIl",
+        multibase.encode_base58btc(b"\xed\x01" + bytes(31)),
+        multibase.encode_base58btc(b"\x80\x26" + bytes(32)),
+        "z" + "1" * 5000,
+        42,
+    ],
 )
 def test_bad_multikey_values(value):
     with pytest.raises(KeyFormatError):

@@ -105,27 +105,31 @@ def test_employment_vector_with_extra_context():
 
 
 def test_employment_vector_refused_without_its_context():
-    checks = verify_proofs(V["employ"]["signed"], _expect(), resolver=default_resolver(), loader=default_loader(),
-                           prefix="vc")
+    checks = verify_proofs(
+        V["employ"]["signed"], _expect(), resolver=default_resolver(), loader=default_loader(), prefix="vc"
+    )
     failed = [c for c in checks if c.status == "failed"]
     assert failed and failed[0].id == "vc.proof.transform" and "not bundled" in failed[0].reason
 
 
 @pytest.mark.parametrize("name", ["signedProofSet1", "signedProofSet2", "signedProofChain1", "signedProofChain2"])
 def test_proof_sets_and_chains_verify(name):
-    checks = verify_proofs(V["proofSetChain"][name], _expect(), resolver=default_resolver(), loader=default_loader(),
-                           prefix="vc")
+    checks = verify_proofs(
+        V["proofSetChain"][name], _expect(), resolver=default_resolver(), loader=default_loader(), prefix="vc"
+    )
     assert not [c for c in checks if c.status == "failed"]
     proofs = V["proofSetChain"][name]["proof"]
-    assert sum(1 for c in checks if c.id.endswith(".signature") and c.ok) == (len(proofs) if isinstance(proofs, list) else 1)
+    expected = len(proofs) if isinstance(proofs, list) else 1
+    assert sum(1 for c in checks if c.id.endswith(".signature") and c.ok) == expected
 
 
 def test_tampered_chain_fails():
     doc = V["proofSetChain"]["signedProofChain2"]
     proofs = [dict(p) for p in doc["proof"]]
     proofs[0]["created"] = "2023-02-24T23:36:39Z"
-    checks = verify_proofs({**doc, "proof": proofs}, _expect(), resolver=default_resolver(), loader=default_loader(),
-                           prefix="vc")
+    checks = verify_proofs(
+        {**doc, "proof": proofs}, _expect(), resolver=default_resolver(), loader=default_loader(), prefix="vc"
+    )
     failed = {c.id for c in checks if c.status == "failed"}
     # the edited proof fails, and so does the chained proof that signed over it
     assert "vc.proof[0].signature" in failed and "vc.proof[2].signature" in failed
@@ -133,8 +137,9 @@ def test_tampered_chain_fails():
 
 @pytest.mark.parametrize("name", sorted(V["di_assertion_inputs"]))
 def test_di_assertion_inputs(name):
-    checks = verify_proofs(V["di_assertion_inputs"][name], _expect(), resolver=default_resolver(),
-                           loader=default_loader(), prefix="vc")
+    checks = verify_proofs(
+        V["di_assertion_inputs"][name], _expect(), resolver=default_resolver(), loader=default_loader(), prefix="vc"
+    )
     failed = [c for c in checks if c.status == "failed"]
     if "Ok" in name:
         assert not failed, failed
