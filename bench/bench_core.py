@@ -88,7 +88,7 @@ def main() -> None:
         if suite == VC_JWT:
             jwt_expect = JwtExpectations(typ=VC_JWT, purpose="assertionMethod", now=NOW)
 
-            def proof_verify(secured: Any = secured) -> Any:
+            def proof_verify(secured: Any = secured, jwt_expect: JwtExpectations = jwt_expect) -> Any:
                 return verify_jwt(
                     secured, jwt_expect, controller_of=lambda p: p.get("issuer"), resolver=resolver, prefix="vc"
                 )
