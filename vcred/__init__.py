@@ -9,20 +9,26 @@ credentialing offices verify them and get a report with every check and its reas
 
 from vcred import errors
 from vcred.issue import issue_credential
+from vcred.present import create_presentation
 from vcred.report import Check, CheckStatus, PresentationReport, VerificationReport
 from vcred.verify.credential import verify_credential
 from vcred.verify.options import VerifyOptions
+from vcred.verify.presentation import verify_presentation
+from vcred.verify.replay import MemoryReplayCache
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Check",
     "CheckStatus",
+    "MemoryReplayCache",
     "PresentationReport",
     "VerificationReport",
     "VerifyOptions",
     "__version__",
+    "create_presentation",
     "errors",
     "issue_credential",
     "verify_credential",
+    "verify_presentation",
 ]
