@@ -1,0 +1,156 @@
+"""Presentations: holder proof, challenge, domain, expiry, replay, subject binding, envelopes."""
+
+from __future__ import annotations
+
+import copy
+from datetime import timedelta
+
+import pytest
+
+import vcred
+from vcred.errors import UsageError
+from vcred.testing import FIXED_NOW, insecure_seeded_key, sample_credential
+
+ISSUER = insecure_seeded_key("vp issuer")
+HOLDER = insecure_seeded_key("vp holder")
+THIEF = insecure_seeded_key("vp thief")
+CHALLENGE, DOMAIN = "n-0001", "credentialing.stmarys.example"
+
+
+def credential(subject=HOLDER, suite="eddsa-rdfc-2022"):
+    cred = sample_credential(ISSUER.public_key.did_key, subject.public_key.did_key, name="Dr. Amara Okafor")
+    return vcred.issue_credential(cred, ISSUER, suite=suite, now=FIXED_NOW)
+
+
+def present(creds=None, key=HOLDER, suite="eddsa-rdfc-2022", **kw):
+    options = {"challenge": CHALLENGE, "domain": DOMAIN, "expires": timedelta(hours=48), "now": FIXED_NOW, **kw}
+    return vcred.create_presentation(creds or [credential()], key, suite=suite, **options)
+
+
+def verify(vp, **kw):
+    options = {"challenge": CHALLENGE, "domain": DOMAIN, "now": FIXED_NOW, **kw}
+    return vcred.verify_presentation(vp, **options)
+
+
+def failed(report):
+    return [c.id for c in report.checks if c.status == "failed"]
+
+
+@pytest.mark.parametrize("vp_suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022", "vp+jwt"])
+@pytest.mark.parametrize("vc_suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022", "vc+jwt"])
+def test_every_combination_verifies(vp_suite, vc_suite):
+    report = verify(present([credential(suite=vc_suite)], suite=vp_suite))
+    assert report.verified, (report.failures, [c.failures for c in report.credentials])
+    assert report.holder == HOLDER.public_key.did_key
+    assert report.credentials[0].verified
+
+
+@pytest.mark.parametrize("vp_suite", ["eddsa-rdfc-2022", "vp+jwt"])
+def test_wrong_challenge_and_domain(vp_suite):
+    vp = present(suite=vp_suite)
+    wrong_challenge = verify(vp, challenge="n-9999")
+    wrong_domain = verify(vp, domain="evil.example")
+    assert not wrong_challenge.verified and not wrong_domain.verified
+    if vp_suite == "vp+jwt":
+        assert failed(wrong_challenge) == ["vp.jose.claims"] and failed(wrong_domain) == ["vp.jose.claims"]
+    else:
+        assert failed(wrong_challenge) == ["vp.proof.challenge"]
+        assert failed(wrong_domain) == ["vp.proof.domain"]
+
+
+@pytest.mark.parametrize("vp_suite", ["eddsa-rdfc-2022", "vp+jwt"])
+def test_expired_presentation(vp_suite):
+    vp = present(suite=vp_suite)
+    later = verify(vp, now=FIXED_NOW + timedelta(hours=49))
+    assert not later.verified
+    assert failed(later) == (["vp.jose.claims"] if vp_suite == "vp+jwt" else ["vp.proof.expires"])
+
+
+def test_replay_is_caught_by_the_cache():
+    cache = vcred.MemoryReplayCache()
+    vp = present()
+    assert verify(vp, replay_cache=cache).verified
+    again = verify(vp, replay_cache=cache)
+    assert failed(again) == ["vp.replay"]
+
+
+def test_stolen_credential_presented_by_someone_else():
+    vp = present([credential(subject=HOLDER)], key=THIEF)
+    report = verify(vp)
+    assert failed(report) == ["vp.subject_binding"]
+
+
+def test_credential_tampered_inside_presentation():
+    vp = present()
+    tampered = copy.deepcopy(vp)
+    tampered["verifiableCredential"][0]["credentialSubject"]["name"] = "Dr. Evil"
+    report = verify(tampered)
+    assert "vp.proof.signature" in failed(report) and "vp.credentials" in failed(report)
+    assert report.credentials[0].check("vc.proof.signature").status == "failed"
+
+
+def test_presentation_without_expiry_is_refused_unless_allowed():
+    from vcred.did.key import did_key_method_id
+    from vcred.jsonld.loader import default_loader
+    from vcred.proofs.data_integrity import create_proof
+
+    vp = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": HOLDER.public_key.did_key,
+        "verifiableCredential": [credential()],
+    }
+    signed = create_proof(
+        vp,
+        HOLDER,
+        suite="eddsa-rdfc-2022",
+        verification_method=did_key_method_id(HOLDER.public_key),
+        loader=default_loader(),
+        created=FIXED_NOW,
+        purpose="authentication",
+        challenge=CHALLENGE,
+        domain=DOMAIN,
+    )
+    assert failed(verify(signed)) == ["vp.expires"]
+    assert verify(signed, require_expiry=False).verified
+
+
+def test_credential_proof_cannot_authenticate_a_presentation():
+    # a proof made for assertionMethod must not pass as the holder's authentication
+    from vcred.did.key import did_key_method_id
+    from vcred.jsonld.loader import default_loader
+    from vcred.proofs.data_integrity import create_proof
+
+    vp = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": HOLDER.public_key.did_key,
+        "verifiableCredential": [credential()],
+    }
+    signed = create_proof(
+        vp,
+        HOLDER,
+        suite="eddsa-rdfc-2022",
+        verification_method=did_key_method_id(HOLDER.public_key),
+        loader=default_loader(),
+        created=FIXED_NOW,
+        challenge=CHALLENGE,
+        domain=DOMAIN,
+        expires=FIXED_NOW + timedelta(hours=1),
+    )
+    assert failed(verify(signed)) == ["vp.proof.purpose"]
+
+
+def test_empty_presentation_and_misuse():
+    with pytest.raises(UsageError):
+        vcred.create_presentation([], HOLDER, challenge=CHALLENGE, domain=DOMAIN, expires=timedelta(hours=1))
+    with pytest.raises(UsageError):
+        present(expires=timedelta(days=90))
+    with pytest.raises(UsageError):
+        vcred.verify_presentation(present(), challenge="", domain=DOMAIN)
+
+
+@pytest.mark.parametrize("junk", ["", "{}", "[1]", {"type": "VerifiablePresentation"}, "x.y.z", 7])
+def test_junk_presentations_give_reports(junk):
+    report = verify(junk)
+    assert not report.verified and report.failures
