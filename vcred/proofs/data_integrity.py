@@ -177,12 +177,13 @@ def _verify_one(
     loader: DocumentLoader,
     label: str,
 ) -> list[Check]:
+    # challenge and domain are reported only when the verifier asked for them (presentations)
     steps = [
         "suite",
         "well_formed",
         "purpose",
-        "challenge",
-        "domain",
+        *(["challenge"] if exp.challenge is not None else []),
+        *(["domain"] if exp.domain is not None else []),
         "expires",
         "verification_method",
         "transform",
@@ -195,14 +196,16 @@ def _verify_one(
         signature, created = _well_formed(proof, label)
         checks.append(Check.passed(f"{label}.well_formed", "the proof has every required property"))
         checks.append(_purpose(proof, exp, label))
-        checks.append(_challenge(proof, exp, label))
-        checks.append(_domain(proof, exp, label))
+        if exp.challenge is not None:
+            checks.append(_challenge(proof, exp, label))
+        if exp.domain is not None:
+            checks.append(_domain(proof, exp, label))
         checks.append(_expires(proof, exp, label))
         method = _method(proof, exp, resolver, created, label)
         checks.append(
             Check.passed(
                 f"{label}.verification_method",
-                f"{method.id} is controlled by {method.controller} and authorised for {exp.purpose}",
+                f"the key is {method.controller}'s and authorised for {exp.purpose}",
                 verification_method=method.id,
             )
         )

@@ -1,0 +1,1 @@
+"""The ``vcred`` command line: a thin shell over the library."""

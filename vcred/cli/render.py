@@ -1,0 +1,49 @@
+"""Rich rendering of reports for people (the CLI and the demo); ``--json`` output bypasses this."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from vcred.report import CheckStatus, PresentationReport, VerificationReport
+
+_STYLE = {CheckStatus.PASSED: ("✔", "green"), CheckStatus.FAILED: ("✘", "bold red"), CheckStatus.SKIPPED: ("–", "dim")}
+
+
+def checks_table(report: VerificationReport | PresentationReport, *, title: str | None = None) -> Table:
+    """A table of every check: mark, id, reason, spec code."""
+    table = Table(title=title, show_lines=False, expand=False)
+    table.add_column("", width=1)
+    table.add_column("check", style="cyan", no_wrap=True)
+    table.add_column("reason")
+    table.add_column("code", style="magenta", no_wrap=True)
+    for check in report.checks:
+        mark, style = _STYLE[check.status]
+        table.add_row(
+            Text(mark, style=style),
+            check.id,
+            Text(check.reason, style=style if check.status is CheckStatus.FAILED else ""),
+            check.code or "",
+        )
+    return table
+
+
+def verdict(report: VerificationReport | PresentationReport) -> Text:
+    """A one-line verdict."""
+    if report.verified:
+        return Text("VERIFIED", style="bold green")
+    first = report.failures[0].reason if report.failures else "required checks did not run"
+    return Text(f"NOT VERIFIED — {first}", style="bold red")
+
+
+def print_report(
+    console: Console, report: VerificationReport | PresentationReport, *, title: str | None = None
+) -> None:
+    """Print the checks table, per-credential tables for presentations, and the verdict."""
+    console.print(checks_table(report, title=title))
+    if isinstance(report, PresentationReport):
+        for index, cred in enumerate(report.credentials):
+            name = ", ".join(t for t in cred.types if t != "VerifiableCredential") or "credential"
+            console.print(checks_table(cred, title=f"credential {index}: {name} from {cred.issuer}"))
+    console.print(verdict(report))
