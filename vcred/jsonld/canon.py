@@ -177,7 +177,7 @@ def _oxigraph_safe(body_text: str, body: Any, info: _Inlined) -> bool:
         if isinstance(item, dict):
             for key, sub in item.items():
                 if key in info.type_aliases and isinstance(sub, list):
-                    if sum(1 for t in sub if t in info.scoped_types) > 1:
+                    if sum(1 for t in sub if isinstance(t, str) and t in info.scoped_types) > 1:
                         return False
                 stack.append(sub)
         elif isinstance(item, list):
