@@ -222,7 +222,11 @@ def test_unknown_suite_unresolvable_did_garbage_multibase():
     web = copy.deepcopy(signed)
     web["issuer"] = "did:web:board.example"
     web["proof"]["verificationMethod"] = "did:web:board.example#key-1"
-    assert "not supported" in vcred.verify_credential(web, now=FIXED_NOW).check("vc.proof.verification_method").reason
+    assert "no fetcher" in vcred.verify_credential(web, now=FIXED_NOW).check("vc.proof.verification_method").reason
+    ghost = copy.deepcopy(signed)
+    ghost["issuer"] = "did:example:board"
+    ghost["proof"]["verificationMethod"] = "did:example:board#key-1"
+    assert "not supported" in vcred.verify_credential(ghost, now=FIXED_NOW).check("vc.proof.verification_method").reason
     garbage = copy.deepcopy(signed)
     garbage["proof"]["proofValue"] = "zThisIsNotASignature0OIl"
     assert failed(vcred.verify_credential(garbage, now=FIXED_NOW)) == ["vc.proof.well_formed"]
