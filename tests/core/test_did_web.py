@@ -91,7 +91,7 @@ def test_garbage_documents(body):
 
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "10.0.0.8", "169.254.169.254", "[::1]", "192.168.1.1"])
 def test_private_addresses_are_refused(host):
-    with pytest.raises(ResolutionError, match="non-public|cannot resolve"):
+    with pytest.raises(ResolutionError, match=r"non-public|cannot resolve"):
         HttpsFetcher().vet(host.strip("[]"))
 
 
