@@ -35,6 +35,7 @@ def _root() -> None:
     Add --verbose to any command to see the full error when something goes wrong.
     """
 
+
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
 
 
