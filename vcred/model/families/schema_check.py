@@ -1,0 +1,94 @@
+"""VC JSON Schema check: a credential's ``credentialSchema`` resolved offline from the bundled schemas."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from vcred._time import parse_datetime_stamp
+from vcred.model.credential import is_url
+from vcred.report import Check
+
+# Our own format checkers: jsonschema's need optional packages, and ours match what the VC data model requires
+# (date-time must carry a timezone: XSD dateTimeStamp).
+_FORMATS = FormatChecker(formats=())
+
+
+@_FORMATS.checks("date", raises=ValueError)
+def _is_date(value: object) -> bool:
+    return not isinstance(value, str) or (bool(dt.date.fromisoformat(value)) and len(value) == 10)
+
+
+@_FORMATS.checks("date-time", raises=ValueError)
+def _is_date_time(value: object) -> bool:
+    return not isinstance(value, str) or bool(parse_datetime_stamp(value))
+
+
+@_FORMATS.checks("uri")
+def _is_uri(value: object) -> bool:
+    return not isinstance(value, str) or is_url(value)
+
+
+@cache
+def bundled_schemas() -> dict[str, dict[str, Any]]:
+    """Every bundled schema by its ``$id``."""
+    schemas: dict[str, dict[str, Any]] = {}
+    for entry in resources.files("vcred").joinpath("schemas").iterdir():
+        if entry.name.endswith(".json"):
+            schema = json.loads(entry.read_text("utf-8"))
+            schemas[schema["$id"]] = schema
+    return schemas
+
+
+@cache
+def _validator(schema_id: str) -> Draft202012Validator:
+    schema = bundled_schemas()[schema_id]
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=_FORMATS)
+
+
+def schema_problems(credential: dict[str, Any], schema_id: str) -> list[tuple[str, str]]:
+    """(JSON pointer, message) for every violation of the bundled schema ``schema_id``."""
+    validator = _validator(schema_id)
+    problems = []
+    for error in sorted(validator.iter_errors(credential), key=lambda e: list(map(str, e.absolute_path))):
+        pointer = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in error.absolute_path)
+        problems.append((pointer, error.message[:300]))
+    return problems
+
+
+def check_schema(credential: dict[str, Any]) -> Check:
+    """Check ``vc.schema``: every ``credentialSchema`` of type JsonSchema, resolved from the bundled copies."""
+    declared = credential.get("credentialSchema")
+    if declared is None:
+        return Check.skipped("vc.schema", "the credential names no credentialSchema")
+    entries = declared if isinstance(declared, list) else [declared]
+    checked = []
+    for entry in entries:
+        if not isinstance(entry, dict) or entry.get("type") != "JsonSchema" or not isinstance(entry.get("id"), str):
+            return Check.failed("vc.schema", "credentialSchema must be {id, type: JsonSchema}", "MALFORMED_VALUE_ERROR")
+        schema_id = entry["id"]
+        if schema_id not in bundled_schemas():
+            return Check.failed(
+                "vc.schema",
+                f"schema {schema_id[:120]} is not bundled with vcred (schemas are never fetched)",
+                "MALFORMED_VALUE_ERROR",
+            )
+        problems = schema_problems(credential, schema_id)
+        if problems:
+            pointer, message = problems[0]
+            return Check.failed(
+                "vc.schema",
+                f"{pointer}: {message}",
+                "MALFORMED_VALUE_ERROR",
+                path=pointer,
+                schema=schema_id,
+                problems=[{"path": p, "message": m} for p, m in problems[:20]],
+            )
+        checked.append(schema_id)
+    return Check.passed("vc.schema", f"the credential matches {', '.join(c.rsplit('/', 2)[-2] for c in checked)}")
