@@ -6,6 +6,7 @@ errors for misuse.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -115,6 +116,8 @@ def create_proof(
     proof = {**config} if "@context" in config and cryptosuite.name == "eddsa-jcs-2022" else dict(options)
     proof["proofValue"] = multibase.encode_base58btc(key.sign(signed_bytes))
     all_proofs = [*existing_list, proof]
+    # the secured document shares nothing with the caller's: editing one never changes the other
+    document = copy.deepcopy(document)
     return {
         **{k: v for k, v in document.items() if k != "proof"},
         "proof": all_proofs[0] if len(all_proofs) == 1 else all_proofs,
