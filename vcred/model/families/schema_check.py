@@ -16,22 +16,22 @@ from vcred.report import Check
 
 # Our own format checkers: jsonschema's need optional packages, and ours match what the VC data model requires
 # (date-time must carry a timezone: XSD dateTimeStamp).
-_FORMATS = FormatChecker(formats=())
-
-
-@_FORMATS.checks("date", raises=ValueError)
 def _is_date(value: object) -> bool:
     return not isinstance(value, str) or (bool(dt.date.fromisoformat(value)) and len(value) == 10)
 
 
-@_FORMATS.checks("date-time", raises=ValueError)
 def _is_date_time(value: object) -> bool:
     return not isinstance(value, str) or bool(parse_datetime_stamp(value))
 
 
-@_FORMATS.checks("uri")
 def _is_uri(value: object) -> bool:
     return not isinstance(value, str) or is_url(value)
+
+
+_FORMATS = FormatChecker(formats=())
+_FORMATS.checks("date", raises=ValueError)(_is_date)
+_FORMATS.checks("date-time", raises=ValueError)(_is_date_time)
+_FORMATS.checks("uri")(_is_uri)
 
 
 @cache
