@@ -1,0 +1,163 @@
+"""Ledger entries: signed statements about institutions, never about people.
+
+An entry is ``{"statement": {kind, payload, submitter, timestamp}, "signature": z…}`` in canonical JSON (JCS).
+The signature is Ed25519 over ``"vcred-ledger-entry/v1\\n" || JCS(statement)`` by the submitter's key (a DID URL).
+Payloads are allow-listed per kind: DIDs, URLs, SHA-256 hashes, versions, counts and keys — no names, no free
+text, so no personal data can ever be written to the ledger.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from vcred.crypto import multibase
+from vcred.crypto.keys import Ed25519PublicKey, Ed25519SigningKey
+from vcred.errors import KeyFormatError, LedgerError, SignatureError
+from vcred.jsonld.canon import canonize_jcs
+from vcred.model.credential import is_url
+
+DOMAIN = b"vcred-ledger-entry/v1\n"
+MAX_ENTRY_BYTES = 8192
+_DID = re.compile(r"^did:[a-z0-9]+:[A-Za-z0-9._:%\-]{1,512}$")
+_DID_URL = re.compile(r"^did:[a-z0-9]+:[A-Za-z0-9._:%\-]{1,512}#[A-Za-z0-9._\-]{1,128}$")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_MULTIKEY = re.compile(r"^z6Mk[1-9A-HJ-NP-Za-km-z]{44}$")
+_MULTIBASE_SIG = re.compile(r"^z[1-9A-HJ-NP-Za-km-z]{80,90}$")
+
+
+def _did(v: Any) -> bool:
+    return isinstance(v, str) and bool(_DID.match(v))
+
+
+def _hex64(v: Any) -> bool:
+    return isinstance(v, str) and bool(_HEX64.match(v))
+
+
+def _count(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**53
+
+
+def _url(v: Any) -> bool:
+    return is_url(v) and len(v) <= 512
+
+
+def _key(v: Any) -> bool:
+    return isinstance(v, str) and bool(_MULTIKEY.match(v))
+
+
+def _sig(v: Any) -> bool:
+    return isinstance(v, str) and bool(_MULTIBASE_SIG.match(v))
+
+
+# kind -> {field: validator}; every field is required unless listed in _OPTIONAL
+_PAYLOADS: dict[str, dict[str, Any]] = {
+    "did-create": {"did": _did, "key": _key, "next": _hex64},
+    "did-rotate": {"did": _did, "previous": _hex64, "key": _key, "next": _hex64, "keyProof": _sig},
+    "did-deactivate": {"did": _did, "previous": _hex64},
+    "status-list": {"issuer": _did, "url": _url, "version": _count, "sha256": _hex64},
+    "batch-anchor": {"issuer": _did, "root": _hex64, "count": _count},
+    "trust-registry": {"publisher": _did, "url": _url, "version": _count, "sha256": _hex64},
+}
+KINDS = tuple(_PAYLOADS)
+
+
+def payload_problem(kind: Any, payload: Any) -> str | None:
+    """Why ``payload`` is not acceptable for ``kind`` (None when it is)."""
+    rules = _PAYLOADS.get(kind) if isinstance(kind, str) else None
+    if rules is None:
+        return f"unknown entry kind {str(kind)[:40]!r}"
+    if not isinstance(payload, dict):
+        return "the payload must be an object"
+    extra = set(payload) - set(rules)
+    if extra:
+        return f"fields not allowed on the ledger: {sorted(extra)[:5]} (only hashes, DIDs, URLs, versions, counts)"
+    for name, valid in rules.items():
+        if name not in payload or not valid(payload[name]):
+            return f"{kind}.{name} is missing or malformed"
+    return None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A parsed, shape-checked ledger entry (signature not yet verified)."""
+
+    kind: str
+    payload: dict[str, Any]
+    submitter: str
+    timestamp: int
+    signature: bytes
+    raw: bytes
+
+    @property
+    def signed_bytes(self) -> bytes:
+        """What the submitter signed."""
+        return DOMAIN + canonize_jcs(self.statement())
+
+    def statement(self) -> dict[str, Any]:
+        """The signed statement."""
+        return {"kind": self.kind, "payload": self.payload, "submitter": self.submitter, "timestamp": self.timestamp}
+
+    @property
+    def subject(self) -> str:
+        """What the entry is about: a DID for DID events, a URL for publications, an issuer for anchors."""
+        return str(self.payload.get("did") or self.payload.get("url") or self.payload.get("issuer") or "")
+
+    def verify_with(self, key: Ed25519PublicKey) -> None:
+        """Raise LedgerError unless ``key`` made the signature."""
+        try:
+            key.verify(self.signed_bytes, self.signature)
+        except SignatureError:
+            raise LedgerError(f"the {self.kind} entry's signature does not verify") from None
+
+
+def make_entry(kind: str, payload: dict[str, Any], *, submitter: str, key: Ed25519SigningKey, timestamp: int) -> bytes:
+    """A signed entry, ready to append. Raises LedgerError for a payload the ledger would refuse."""
+    problem = payload_problem(kind, payload)
+    if problem:
+        raise LedgerError(problem)
+    if not isinstance(submitter, str) or not _DID_URL.match(submitter):
+        raise LedgerError("the submitter must be a DID URL naming the signing key")
+    statement = {"kind": kind, "payload": payload, "submitter": submitter, "timestamp": timestamp}
+    signature = key.sign(DOMAIN + canonize_jcs(statement))
+    return canonize_jcs({"statement": statement, "signature": multibase.encode_base58btc(signature)})
+
+
+def parse_entry(raw: bytes) -> Entry:
+    """Parse and shape-check an entry; LedgerError for anything malformed (the signature is checked later)."""
+    if not isinstance(raw, bytes) or len(raw) > MAX_ENTRY_BYTES:
+        raise LedgerError(f"an entry must be at most {MAX_ENTRY_BYTES} bytes")
+    try:
+        document = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise LedgerError("the entry is not JSON") from None
+    if not isinstance(document, dict) or set(document) != {"statement", "signature"}:
+        raise LedgerError("an entry is exactly {statement, signature}")
+    statement = document["statement"]
+    if not isinstance(statement, dict) or set(statement) != {"kind", "payload", "submitter", "timestamp"}:
+        raise LedgerError("a statement is exactly {kind, payload, submitter, timestamp}")
+    problem = payload_problem(statement["kind"], statement["payload"])
+    if problem:
+        raise LedgerError(problem)
+    if not isinstance(statement["submitter"], str) or not _DID_URL.match(statement["submitter"]):
+        raise LedgerError("the submitter must be a DID URL")
+    if not _count(statement["timestamp"]):
+        raise LedgerError("the timestamp must be a non-negative integer (Unix seconds)")
+    try:
+        signature = multibase.decode_base58btc(document["signature"])
+    except KeyFormatError:
+        raise LedgerError("the entry signature is not multibase") from None
+    if len(signature) != 64:
+        raise LedgerError("the entry signature must be 64 bytes")
+    if canonize_jcs(document) != raw:
+        raise LedgerError("the entry is not in canonical form")
+    return Entry(
+        kind=statement["kind"],
+        payload=statement["payload"],
+        submitter=statement["submitter"],
+        timestamp=statement["timestamp"],
+        signature=signature,
+        raw=raw,
+    )

@@ -1,0 +1,237 @@
+"""Ledger storage: a small interface and its SQLite implementation (one file, WAL, one transaction per batch).
+
+The store keeps entries, their leaf hashes and every perfect-subtree hash, so proofs at any size need only
+O(log n) reads. A batch is committed in one transaction with ``synchronous=FULL``: a killed process leaves the
+ledger as it was before the batch or after it, and an acknowledged batch survives a crash.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from vcred.errors import StorageError
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    """One appended entry."""
+
+    index: int
+    leaf: bytes
+    raw: bytes
+    kind: str
+    subject: str
+    timestamp: int
+
+
+class LedgerStore(Protocol):
+    """What the ledger needs from storage; a shared backend can implement the same."""
+
+    def size(self) -> int:
+        """Number of entries."""
+        ...
+
+    def node(self, level: int, index: int) -> bytes:
+        """A perfect subtree hash."""
+        ...
+
+    def append(self, entries: Sequence[StoredEntry], nodes: Sequence[tuple[int, int, bytes]]) -> None:
+        """Atomically add entries and the nodes they complete."""
+        ...
+
+    def entry(self, index: int) -> StoredEntry:
+        """The entry at ``index``."""
+        ...
+
+    def has_leaf(self, leaf: bytes) -> bool:
+        """True when an identical entry is already in the log."""
+        ...
+
+    def entries_about(self, subject: str, kinds: Sequence[str]) -> list[StoredEntry]:
+        """Entries of these kinds about ``subject``, in log order."""
+        ...
+
+    def save_checkpoint(self, size: int, note: str) -> None:
+        """Remember a signed checkpoint."""
+        ...
+
+    def latest_checkpoint(self) -> tuple[int, str] | None:
+        """The newest signed checkpoint (size, note)."""
+        ...
+
+    def iter_entries(self) -> Iterator[StoredEntry]:
+        """Every entry in order (for integrity checks)."""
+        ...
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL UNIQUE, raw BLOB NOT NULL,
+    kind TEXT NOT NULL, subject TEXT NOT NULL, ts INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS entries_subject ON entries (subject, kind);
+CREATE TABLE IF NOT EXISTS nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
+    PRIMARY KEY (level, idx)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, note TEXT NOT NULL);
+"""
+
+
+class SQLiteStore:
+    """The default store: one SQLite file."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+            self._size = self._db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"cannot open the ledger database {self.path}: {exc}") from None
+        self._cache: dict[tuple[int, int], bytes] = {}
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    def size(self) -> int:
+        """Number of entries."""
+        return int(self._size)
+
+    def node(self, level: int, index: int) -> bytes:
+        """A perfect subtree hash (upper levels cached: they are read by every proof)."""
+        key = (level, index)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        row = self._db.execute("SELECT hash FROM nodes WHERE level=? AND idx=?", key).fetchone()
+        if row is None:
+            raise StorageError(f"the ledger database is missing tree node {level}/{index}; it is damaged")
+        if level >= 8:
+            self._cache[key] = row[0]
+        return bytes(row[0])
+
+    def append(self, entries: Sequence[StoredEntry], nodes: Sequence[tuple[int, int, bytes]]) -> None:
+        """Add a batch in one transaction."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany(
+                    "INSERT INTO entries (idx, leaf, raw, kind, subject, ts) VALUES (?, ?, ?, ?, ?, ?)",
+                    [(e.index, e.leaf, e.raw, e.kind, e.subject, e.timestamp) for e in entries],
+                )
+                self._db.executemany("INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)", nodes)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.IntegrityError as exc:
+            raise StorageError(f"the batch conflicts with stored entries: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"cannot write to the ledger database: {exc}") from None
+        self._size += len(entries)
+
+    def _row(self, row: tuple[int, bytes, bytes, str, str, int]) -> StoredEntry:
+        return StoredEntry(
+            index=row[0], leaf=bytes(row[1]), raw=bytes(row[2]), kind=row[3], subject=row[4], timestamp=row[5]
+        )
+
+    def entry(self, index: int) -> StoredEntry:
+        """The entry at ``index``."""
+        row = self._db.execute("SELECT idx, leaf, raw, kind, subject, ts FROM entries WHERE idx=?", (index,)).fetchone()
+        if row is None:
+            raise StorageError(f"no entry {index} in the ledger")
+        return self._row(row)
+
+    def has_leaf(self, leaf: bytes) -> bool:
+        """True when an identical entry exists."""
+        return self._db.execute("SELECT 1 FROM entries WHERE leaf=?", (leaf,)).fetchone() is not None
+
+    def entries_about(self, subject: str, kinds: Sequence[str]) -> list[StoredEntry]:
+        """Entries of ``kinds`` about ``subject`` in order."""
+        marks = ",".join("?" for _ in kinds)
+        rows = self._db.execute(
+            f"SELECT idx, leaf, raw, kind, subject, ts FROM entries WHERE subject=? AND kind IN ({marks}) ORDER BY idx",  # noqa: S608 - placeholders only
+            (subject, *kinds),
+        ).fetchall()
+        return [self._row(r) for r in rows]
+
+    def save_checkpoint(self, size: int, note: str) -> None:
+        """Remember a signed checkpoint."""
+        self._db.execute("INSERT OR REPLACE INTO checkpoints (size, note) VALUES (?, ?)", (size, note))
+
+    def latest_checkpoint(self) -> tuple[int, str] | None:
+        """The newest signed checkpoint."""
+        row = self._db.execute("SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1").fetchone()
+        return (int(row[0]), str(row[1])) if row else None
+
+    def iter_entries(self) -> Iterator[StoredEntry]:
+        """Every entry in order."""
+        for row in self._db.execute("SELECT idx, leaf, raw, kind, subject, ts FROM entries ORDER BY idx"):
+            yield self._row(row)
+
+
+class MemoryStore:
+    """An in-memory store for tests, notebooks and simulations."""
+
+    def __init__(self) -> None:
+        self._entries: list[StoredEntry] = []
+        self._nodes: dict[tuple[int, int], bytes] = {}
+        self._leaves: set[bytes] = set()
+        self._checkpoints: dict[int, str] = {}
+
+    def size(self) -> int:
+        """Number of entries."""
+        return len(self._entries)
+
+    def node(self, level: int, index: int) -> bytes:
+        """A perfect subtree hash."""
+        try:
+            return self._nodes[(level, index)]
+        except KeyError:
+            raise StorageError(f"missing tree node {level}/{index}") from None
+
+    def append(self, entries: Sequence[StoredEntry], nodes: Sequence[tuple[int, int, bytes]]) -> None:
+        """Add a batch."""
+        self._entries.extend(entries)
+        self._leaves.update(e.leaf for e in entries)
+        self._nodes.update({(level, index): value for level, index, value in nodes})
+
+    def entry(self, index: int) -> StoredEntry:
+        """The entry at ``index``."""
+        if not 0 <= index < len(self._entries):
+            raise StorageError(f"no entry {index} in the ledger")
+        return self._entries[index]
+
+    def has_leaf(self, leaf: bytes) -> bool:
+        """True when an identical entry exists."""
+        return leaf in self._leaves
+
+    def entries_about(self, subject: str, kinds: Sequence[str]) -> list[StoredEntry]:
+        """Entries of ``kinds`` about ``subject`` in order."""
+        return [e for e in self._entries if e.subject == subject and e.kind in kinds]
+
+    def save_checkpoint(self, size: int, note: str) -> None:
+        """Remember a signed checkpoint."""
+        self._checkpoints[size] = note
+
+    def latest_checkpoint(self) -> tuple[int, str] | None:
+        """The newest signed checkpoint."""
+        if not self._checkpoints:
+            return None
+        size = max(self._checkpoints)
+        return size, self._checkpoints[size]
+
+    def iter_entries(self) -> Iterator[StoredEntry]:
+        """Every entry in order."""
+        return iter(list(self._entries))
+
+    def tamper(self, index: int, raw: bytes) -> None:
+        """Replace an entry's bytes without updating its hashes: for tests that prove tampering is detected."""
+        old = self._entries[index]
+        self._entries[index] = StoredEntry(index, old.leaf, raw, old.kind, old.subject, old.timestamp)
