@@ -75,12 +75,12 @@ class Ledger:
         self.origin = origin
         self.operator_name = operator_name
         self._operator_key = operator_key
-        from vcred.did import default_resolver
+        from vcred.did import CompositeResolver, default_resolver
 
-        self._resolver = (
-            (resolver or default_resolver()).with_method("vcred", LedgerDidResolver(self))
-            if hasattr(resolver or default_resolver(), "with_method")
-            else resolver or default_resolver()
+        base = resolver or default_resolver()
+        # submitters with ledger DIDs are resolved from this ledger itself
+        self._resolver: DIDResolver = (
+            base.with_method("vcred", LedgerDidResolver(self)) if isinstance(base, CompositeResolver) else base
         )
         if check_integrity:
             self.verify_integrity(full=store.size() <= 200_000)

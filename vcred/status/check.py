@@ -95,7 +95,9 @@ def _load(
     except StatusFetchError as exc:
         raise _StatusFailedError(str(exc), "STATUS_RETRIEVAL_ERROR") from None
     except Exception as exc:  # a caller's fetcher must not crash the verifier
-        raise _StatusFailedError(f"fetching {url[:120]} failed: {type(exc).__name__}", "STATUS_RETRIEVAL_ERROR") from None
+        raise _StatusFailedError(
+            f"fetching {url[:120]} failed: {type(exc).__name__}", "STATUS_RETRIEVAL_ERROR"
+        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -196,7 +198,9 @@ def _check_entry(
             raise _StatusFailedError(f"the status list is not a {purpose} list", "STATUS_VERIFICATION_ERROR")
         index = int(entry["statusListIndex"])
         if index >= listed.bits.entries:
-            raise _StatusFailedError(f"index {index} is outside the list of {listed.bits.entries} entries", "RANGE_ERROR")
+            raise _StatusFailedError(
+                f"index {index} is outside the list of {listed.bits.entries} entries", "RANGE_ERROR"
+            )
     except _StatusFailedError as failure:
         return Check.failed(check_id, failure.reason, failure.code, list=url)
     details = {"list": url, "version": listed.version, "sha256": listed.sha256, "published": listed.valid_from}

@@ -45,16 +45,24 @@ def verify_credential(
     """
     opts = options or VerifyOptions()
     moment = require_aware(now) if now is not None else (opts.now or utcnow())
+    ledger = ledger if ledger is not None else opts.ledger
     ctx = _Context(
         opts=opts,
         now=moment,
-        resolver=resolver or opts.resolver or default_resolver(),
+        resolver=resolver or opts.resolver or _resolver_for(ledger),
         loader=as_loader(loader or opts.loader),
         status_fetcher=status_fetcher if status_fetcher is not None else opts.status_fetcher,
-        ledger=ledger if ledger is not None else opts.ledger,
+        ledger=ledger,
         trust=trust if trust is not None else opts.trust,
     )
     return _verify(credential, ctx)
+
+
+def _resolver_for(ledger: Any) -> DIDResolver:
+    """The offline methods, plus did:vcred through the ledger client when one is given."""
+    if ledger is None:
+        return default_resolver()
+    return default_resolver().with_method("vcred", ledger.did_resolver())
 
 
 class _Context:
@@ -311,7 +319,12 @@ def _schema(document: dict[str, Any], ctx: _Context) -> Check:
 def _ledger_checks(document: dict[str, Any], ctx: _Context, report: VerificationReport) -> list[Check]:
     from vcred.verify.anchoring import ledger_checks
 
-    return ledger_checks(document, ctx.ledger, report)
+    try:
+        return ledger_checks(document, ctx.ledger, report)
+    except Exception as exc:  # a ledger fault must not crash the verifier
+        return [
+            Check.failed("vc.ledger", f"ledger check failed: {type(exc).__name__}: {str(exc)[:200]}", "LEDGER_ERROR")
+        ]
 
 
 def _trust(document: dict[str, Any], ctx: _Context, report: VerificationReport) -> Check:

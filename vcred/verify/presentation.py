@@ -9,14 +9,13 @@ from typing import Any
 
 from vcred._json import InputRejectedError
 from vcred._time import parse_datetime_stamp, require_aware, utcnow
-from vcred.did import default_resolver
 from vcred.did.resolver import DIDResolver
 from vcred.errors import UsageError
 from vcred.jose.vc_jwt import VP_JWT, JwtExpectations, verify_jwt
 from vcred.jsonld.loader import DocumentLoader, as_loader
 from vcred.proofs.data_integrity import ProofExpectations, verify_proofs
 from vcred.report import Check, CheckStatus, PresentationReport
-from vcred.verify.credential import _Context, _read_input, _verify
+from vcred.verify.credential import _Context, _read_input, _resolver_for, _verify
 from vcred.verify.options import VerifyOptions
 from vcred.verify.replay import ReplayCache
 
@@ -49,13 +48,14 @@ def verify_presentation(
         raise UsageError("verify_presentation needs the challenge and domain you gave the holder")
     opts = options or VerifyOptions()
     moment = require_aware(now) if now is not None else (opts.now or utcnow())
+    ledger = ledger if ledger is not None else opts.ledger
     ctx = _Context(
         opts=opts,
         now=moment,
-        resolver=resolver or opts.resolver or default_resolver(),
+        resolver=resolver or opts.resolver or _resolver_for(ledger),
         loader=as_loader(loader or opts.loader),
         status_fetcher=status_fetcher if status_fetcher is not None else opts.status_fetcher,
-        ledger=ledger if ledger is not None else opts.ledger,
+        ledger=ledger,
         trust=trust if trust is not None else opts.trust,
     )
     report = PresentationReport()

@@ -14,6 +14,7 @@ from vcred._time import parse_datetime_stamp
 from vcred.model.credential import is_url
 from vcred.report import Check
 
+
 # Our own format checkers: jsonschema's need optional packages, and ours match what the VC data model requires
 # (date-time must carry a timezone: XSD dateTimeStamp).
 def _is_date(value: object) -> bool:
