@@ -5,19 +5,44 @@ publications are appended as signed entries; checkpoints are C2SP signed notes c
 :class:`LedgerClient` proves every entry it uses against a checkpoint it trusts and reports split views.
 """
 
-from vcred.ledger.anchors import BatchProof, build_batch, credential_hash, in_batch
-from vcred.ledger.checkpoint import Checkpoint, SignedCheckpoint, open_checkpoint, sign_checkpoint, verifier_key
-from vcred.ledger.entries import KINDS, make_entry, parse_entry
-from vcred.ledger.log import Ledger, LedgerClient, Witness
-from vcred.ledger.merkle import (
-    consistency_proof,
-    inclusion_proof,
-    leaf_hash,
-    node_hash,
-    verify_consistency,
-    verify_inclusion,
-)
-from vcred.ledger.store import LedgerStore, MemoryStore, SQLiteStore
+from importlib import import_module
+from typing import Any
+
+# Loaded on first use: vcred.did.ledger (the DID method) and vcred.ledger.log import each other's modules.
+_EXPORTS = {
+    "BatchProof": "anchors",
+    "build_batch": "anchors",
+    "credential_hash": "anchors",
+    "in_batch": "anchors",
+    "Checkpoint": "checkpoint",
+    "SignedCheckpoint": "checkpoint",
+    "open_checkpoint": "checkpoint",
+    "sign_checkpoint": "checkpoint",
+    "verifier_key": "checkpoint",
+    "KINDS": "entries",
+    "make_entry": "entries",
+    "parse_entry": "entries",
+    "Ledger": "log",
+    "LedgerClient": "log",
+    "Witness": "log",
+    "consistency_proof": "merkle",
+    "inclusion_proof": "merkle",
+    "leaf_hash": "merkle",
+    "node_hash": "merkle",
+    "verify_consistency": "merkle",
+    "verify_inclusion": "merkle",
+    "LedgerStore": "store",
+    "MemoryStore": "store",
+    "SQLiteStore": "store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'vcred.ledger' has no attribute {name!r}")
+    return getattr(import_module(f"vcred.ledger.{module}"), name)
+
 
 __all__ = [
     "KINDS",
