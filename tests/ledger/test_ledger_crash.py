@@ -43,8 +43,9 @@ def test_sigkill_during_appends(tmp_path):
     acknowledged = 0
     kills = int(os.environ.get("VCRED_LEDGER_KILLS", "12"))
     for round_ in range(kills):
-        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(round_ * 1_000_000)],
-                                stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), str(round_ * 1_000_000)], stdout=subprocess.PIPE, text=True
+        )
         deadline = time.monotonic() + rng.uniform(0.6, 1.2)
         lines = []
         while time.monotonic() < deadline:
@@ -58,8 +59,12 @@ def test_sigkill_during_appends(tmp_path):
         sizes = [int(x) for x in lines if x.strip()]
         if sizes:
             acknowledged = max(acknowledged, sizes[-1])
-        ledger = Ledger.open(path, origin="crash.example/log", operator_name="crash.example",
-                             operator_key=insecure_seeded_key("crash operator"))
+        ledger = Ledger.open(
+            path,
+            origin="crash.example/log",
+            operator_name="crash.example",
+            operator_key=insecure_seeded_key("crash operator"),
+        )
         assert ledger.size >= acknowledged, f"round {round_}: acknowledged {acknowledged}, found {ledger.size}"
         assert ledger.size % 25 == 0, "a batch was half written"
         ledger.checkpoint()
