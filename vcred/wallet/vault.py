@@ -1,0 +1,155 @@
+"""The encrypted wallet file: a small header and one sealed JSON document, written atomically and durably.
+
+Layout: ``VCREDW1\\n`` magic, a JSON header line (format version, KDF parameters, salt, nonce, and a SHA-256 over
+header and ciphertext to tell a damaged file from a wrong passphrase), then the ciphertext. Nothing about the
+contents is readable without the passphrase. Writes go to a temporary file in the same directory, are fsynced,
+renamed over the old file and the directory is fsynced: a process killed at any moment leaves the old or the new
+wallet.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from vcred.crypto.sealing import DEFAULT_KDF, KdfParams, derive_key, new_nonce, new_salt, seal, unseal
+from vcred.errors import CorruptWalletError, StorageError
+
+MAGIC = b"VCREDW1\n"
+FORMAT = 1
+MAX_WALLET_BYTES = 64 * 1024 * 1024
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _header_bytes(header: dict[str, Any]) -> bytes:
+    return json.dumps(header, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def encode_vault(
+    content: dict[str, Any],
+    passphrase: str,
+    *,
+    kdf: KdfParams = DEFAULT_KDF,
+    key_cache: tuple[bytes, bytes] | None = None,
+) -> tuple[bytes, tuple[bytes, bytes]]:
+    """The file bytes for ``content``; also returns (salt, key) so later saves can skip the slow KDF."""
+    if key_cache is None:
+        salt = new_salt()
+        key = derive_key(passphrase, salt, kdf)
+    else:
+        salt, key = key_cache
+    nonce = new_nonce()
+    plaintext = json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    header: dict[str, Any] = {
+        "format": FORMAT,
+        "kdf": "argon2id",
+        "opslimit": kdf.opslimit,
+        "memlimit": kdf.memlimit,
+        "salt": _b64(salt),
+        "nonce": _b64(nonce),
+        "cipher": "xchacha20poly1305",
+    }
+    bound = MAGIC + _header_bytes(header)
+    ciphertext = seal(key, nonce, plaintext, bound)
+    # a checksum over header and ciphertext tells a damaged file apart from a wrong passphrase
+    header["sha256"] = hashlib.sha256(bound + ciphertext).hexdigest()
+    return MAGIC + _header_bytes(header) + b"\n" + ciphertext, (salt, key)
+
+
+def decode_vault(data: bytes, passphrase: str) -> tuple[dict[str, Any], KdfParams, tuple[bytes, bytes]]:
+    """Open wallet bytes: (content, KDF parameters, (salt, key)). CorruptWalletError or WrongPassphraseError."""
+    if not data.startswith(MAGIC):
+        raise CorruptWalletError(
+            "this is not a vcred wallet file (or its first bytes were damaged)", hint="restore the wallet from a backup"
+        )
+    header_line, sep, ciphertext = data[len(MAGIC) :].partition(b"\n")
+    try:
+        header = json.loads(header_line) if sep else None
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            raise ValueError("unsupported wallet format")
+        salt = base64.b64decode(header["salt"], validate=True)
+        nonce = base64.b64decode(header["nonce"], validate=True)
+        kdf = KdfParams(int(header["opslimit"]), int(header["memlimit"]))
+        digest = header.pop("sha256")
+    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        raise CorruptWalletError(
+            f"the wallet header is damaged ({exc})", hint="restore the wallet from a backup"
+        ) from None
+    if hashlib.sha256(MAGIC + _header_bytes(header) + ciphertext).hexdigest() != digest:
+        raise CorruptWalletError(
+            "the wallet file is damaged: its contents do not match their checksum",
+            hint="restore the wallet from a backup (vcred wallet restore)",
+        )
+    key = derive_key(passphrase, salt, kdf)
+    plaintext = unseal(key, nonce, ciphertext, MAGIC + _header_bytes(header))
+    try:
+        content = json.loads(plaintext)
+    except ValueError:
+        raise CorruptWalletError("the wallet decrypted but its contents are not valid") from None
+    return content, kdf, (salt, key)
+
+
+def read_file(path: Path) -> bytes:
+    """The wallet file's bytes, within the size limit."""
+    try:
+        if path.stat().st_size > MAX_WALLET_BYTES:
+            raise CorruptWalletError(f"{path} is larger than any wallet should be")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise StorageError(f"no wallet at {path}", hint="create one with: vcred wallet init") from None
+    except OSError as exc:
+        raise StorageError(f"cannot read {path}: {exc}") from None
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that a crash leaves the old or the new file, never a mix."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError as exc:
+        raise StorageError(f"cannot write {path}: {exc}") from None
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """An exclusive lock beside the wallet, so two processes never interleave read-modify-write."""
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+    except OSError as exc:
+        raise StorageError(f"cannot lock {path}: {exc}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)

@@ -1,0 +1,376 @@
+"""The radiologist's wallet: holder keys, credentials in every form, and a log of what was shown to whom.
+
+Every change is written atomically and durably before the call returns (acknowledged means on disk), under a lock
+so two processes never interleave. Credentials are verified on import, and one not issued to the holder is refused
+unless explicitly allowed (then it is kept, flagged with the reason).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from vcred._time import format_datetime_stamp, require_aware, utcnow
+from vcred.crypto.keys import Ed25519SigningKey
+from vcred.crypto.sealing import DEFAULT_KDF, KdfParams
+from vcred.did.key import did_key_method_id
+from vcred.errors import UsageError, WalletError
+from vcred.model.families import category_of, types_in
+from vcred.report import VerificationReport
+from vcred.wallet.vault import decode_vault, encode_vault, locked, read_file, write_atomically
+
+FORMS = ("di", "jwt")
+
+
+def default_wallet_path() -> Path:
+    """``VCRED_WALLET`` if set, else ``wallet.vcw`` in the user's data directory."""
+    configured = os.environ.get("VCRED_WALLET")
+    return Path(configured) if configured else Path(platformdirs.user_data_dir("vcred")) / "wallet.vcw"
+
+
+@dataclass(frozen=True)
+class StoredCredential:
+    """A credential in the wallet with what the wallet knows about it."""
+
+    id: str
+    form: str
+    credential: dict[str, Any] | str
+    types: tuple[str, ...]
+    issuer: str | None
+    subject: str | None
+    category: str | None
+    added_at: str
+    flagged: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Serializable form."""
+        return {
+            "id": self.id,
+            "form": self.form,
+            "credential": self.credential,
+            "types": list(self.types),
+            "issuer": self.issuer,
+            "subject": self.subject,
+            "category": self.category,
+            "addedAt": self.added_at,
+            "flagged": self.flagged,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StoredCredential:
+        """From the serialized form."""
+        return cls(
+            id=data["id"],
+            form=data["form"],
+            credential=data["credential"],
+            types=tuple(data["types"]),
+            issuer=data["issuer"],
+            subject=data["subject"],
+            category=data["category"],
+            added_at=data["addedAt"],
+            flagged=data.get("flagged"),
+        )
+
+    @property
+    def name(self) -> str:
+        """A short human label."""
+        kinds = [t for t in self.types if t != "VerifiableCredential"]
+        return ", ".join(kinds) or "credential"
+
+
+Verifier = Callable[[dict[str, Any] | str], VerificationReport]
+
+
+def _claims(credential: dict[str, Any] | str) -> dict[str, Any]:
+    if isinstance(credential, dict):
+        return credential
+    from vcred.jose.vc_jwt import peek_payload
+
+    try:
+        return peek_payload(credential)
+    except (ValueError, UsageError) as exc:
+        raise WalletError(f"not a credential: {exc}") from None
+
+
+class Wallet:
+    """An open wallet. Create with :meth:`create`, open with :meth:`open`."""
+
+    def __init__(
+        self, path: Path, passphrase: str, content: dict[str, Any], kdf: KdfParams, key_cache: tuple[bytes, bytes]
+    ) -> None:
+        self.path = path
+        self._passphrase = passphrase
+        self._content = content
+        self._kdf = kdf
+        self._key_cache = key_cache
+
+    # -- lifecycle ---------------------------------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        path: str | Path | None,
+        passphrase: str,
+        *,
+        kdf: KdfParams = DEFAULT_KDF,
+        holder_key: Ed25519SigningKey | None = None,
+        overwrite: bool = False,
+    ) -> Wallet:
+        """A new wallet with a fresh did:key holder key (or ``holder_key``). Refuses to overwrite by default."""
+        target = Path(path) if path else default_wallet_path()
+        if not passphrase:
+            raise UsageError("a wallet needs a passphrase", hint="set VCRED_PASSPHRASE or answer the prompt")
+        if target.exists() and not overwrite:
+            raise UsageError(f"a wallet already exists at {target}", hint="use --wallet for another file")
+        key = holder_key or Ed25519SigningKey.generate()
+        content = {
+            "version": 1,
+            "holder": {
+                "did": key.public_key.did_key,
+                "keys": [{"id": did_key_method_id(key.public_key), "secretKeyMultibase": key.secret_multibase}],
+            },
+            "credentials": [],
+            "log": [],
+        }
+        with locked(target):
+            data, cache = encode_vault(content, passphrase, kdf=kdf)
+            write_atomically(target, data)
+        return cls(target, passphrase, content, kdf, cache)
+
+    @classmethod
+    def open(cls, path: str | Path | None, passphrase: str) -> Wallet:
+        """Open an existing wallet; WrongPassphraseError / CorruptWalletError say what is wrong."""
+        target = Path(path) if path else default_wallet_path()
+        with locked(target):
+            content, kdf, cache = decode_vault(read_file(target), passphrase)
+        return cls(target, passphrase, content, kdf, cache)
+
+    def _mutate(self, change: Callable[[dict[str, Any]], Any]) -> Any:
+        """Reload under the lock, apply ``change``, write atomically; the result is durable on return."""
+        with locked(self.path):
+            content, kdf, cache = decode_vault(read_file(self.path), self._passphrase)
+            result = change(content)
+            data, cache = encode_vault(content, self._passphrase, kdf=kdf, key_cache=cache)
+            write_atomically(self.path, data)
+        self._content, self._kdf, self._key_cache = content, kdf, cache
+        return result
+
+    # -- holder ----------------------------------------------------------------------------------------------
+    @property
+    def holder_did(self) -> str:
+        """The holder's DID."""
+        return str(self._content["holder"]["did"])
+
+    @property
+    def holder_key(self) -> Ed25519SigningKey:
+        """The holder's signing key."""
+        return Ed25519SigningKey.from_multibase(self._content["holder"]["keys"][0]["secretKeyMultibase"])
+
+    @property
+    def verification_method(self) -> str:
+        """The DID URL of the holder's key."""
+        return str(self._content["holder"]["keys"][0]["id"])
+
+    # -- credentials -----------------------------------------------------------------------------------------
+    @property
+    def credentials(self) -> list[StoredCredential]:
+        """Every credential, in the order added."""
+        return [StoredCredential.from_json(c) for c in self._content["credentials"]]
+
+    def import_credential(
+        self,
+        credential: dict[str, Any] | str,
+        *,
+        verify: Verifier | bool = True,
+        allow_foreign: bool = False,
+        now: datetime | None = None,
+    ) -> StoredCredential:
+        """Verify and add a credential (Data Integrity dict or JSON text, or a vc+jwt).
+
+        Raises WalletError when it does not verify, or is about someone else (unless ``allow_foreign``, which
+        keeps it flagged). Importing the same credential twice returns the stored one.
+        """
+        parsed: dict[str, Any] | str = credential
+        if isinstance(credential, str) and credential.strip().startswith("{"):
+            try:
+                parsed = json.loads(credential)
+            except ValueError:
+                raise WalletError("the file is not JSON") from None
+        form = "jwt" if isinstance(parsed, str) else "di"
+        claims = _claims(parsed)
+        if verify is not False:
+            from vcred.verify.credential import verify_credential
+
+            check: Verifier = verify if callable(verify) else (lambda c: verify_credential(c, now=now))
+            report = check(parsed)
+            if not report.verified:
+                reason = report.failures[0].reason if report.failures else "it did not verify"
+                raise WalletError(f"refused: the credential does not verify ({reason})")
+        subject = claims.get("credentialSubject")
+        subject_id = subject.get("id") if isinstance(subject, dict) else None
+        flagged = None
+        if subject_id != self.holder_did:
+            if not allow_foreign:
+                raise WalletError(
+                    f"refused: the credential was issued to {subject_id}, not to this wallet's holder "
+                    f"{self.holder_did}",
+                    hint="import it with --allow-foreign to keep it anyway (it cannot be presented as yours)",
+                )
+            flagged = f"issued to {subject_id}, not to the holder"
+        digest = hashlib.sha256(json.dumps(parsed, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+        types = claims.get("type")
+        issuer = claims.get("issuer")
+        stored = StoredCredential(
+            id=f"c-{digest}",
+            form=form,
+            credential=parsed,
+            types=tuple(t for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)),
+            issuer=issuer.get("id") if isinstance(issuer, dict) else issuer if isinstance(issuer, str) else None,
+            subject=subject_id if isinstance(subject_id, str) else None,
+            category=category_of(claims),
+            added_at=format_datetime_stamp(now or utcnow()),
+            flagged=flagged,
+        )
+
+        def add(content: dict[str, Any]) -> StoredCredential:
+            for existing in content["credentials"]:
+                if existing["id"] == stored.id:
+                    return StoredCredential.from_json(existing)
+            content["credentials"].append(stored.to_json())
+            return stored
+
+        result: StoredCredential = self._mutate(add)
+        return result
+
+    def import_many(
+        self,
+        credentials: Iterable[dict[str, Any] | str],
+        *,
+        progress: Callable[[int], None] | None = None,
+        **kwargs: Any,
+    ) -> list[StoredCredential | WalletError]:
+        """Import each credential; failures are returned in place (each import is durable on its own)."""
+        results: list[StoredCredential | WalletError] = []
+        for count, credential in enumerate(credentials, start=1):
+            try:
+                results.append(self.import_credential(credential, **kwargs))
+            except WalletError as error:
+                results.append(error)
+            if progress:
+                progress(count)
+        return results
+
+    def get(self, credential_id: str) -> StoredCredential:
+        """The credential with this local id (a unique prefix is enough)."""
+        matches = [c for c in self.credentials if c.id == credential_id or c.id.startswith(credential_id)]
+        if len(matches) != 1:
+            raise UsageError(f"no single credential matches {credential_id!r}", hint="see: vcred wallet list")
+        return matches[0]
+
+    def remove(self, credential_id: str) -> StoredCredential:
+        """Remove a credential."""
+        target = self.get(credential_id)
+        self._mutate(
+            lambda content: content.__setitem__(
+                "credentials", [c for c in content["credentials"] if c["id"] != target.id]
+            )
+        )
+        return target
+
+    def select(
+        self, *, categories: Sequence[str] = (), types: Sequence[str] = (), ids: Sequence[str] = ()
+    ) -> list[StoredCredential]:
+        """Credentials by category, type or id (union), never flagged ones. An empty selection is an error."""
+        from vcred.model.families import CATEGORIES
+
+        unknown = [c for c in categories if c not in CATEGORIES]
+        if unknown:
+            raise UsageError(f"unknown categories {unknown}", hint=f"choose from {', '.join(CATEGORIES)}")
+        wanted_types = set(types) | {t for c in categories for t in types_in(c)}
+        chosen = [
+            c
+            for c in self.credentials
+            if c.flagged is None and (set(c.types) & wanted_types or any(c.id == i or c.id.startswith(i) for i in ids))
+        ]
+        if not chosen:
+            raise UsageError("nothing in the wallet matches that selection", hint="see: vcred wallet list")
+        return chosen
+
+    def present(
+        self,
+        *,
+        challenge: str,
+        domain: str,
+        expires: datetime | timedelta,
+        categories: Sequence[str] = (),
+        types: Sequence[str] = (),
+        ids: Sequence[str] = (),
+        suite: str = "eddsa-rdfc-2022",
+        now: datetime | None = None,
+        purpose: str | None = None,
+    ) -> dict[str, Any] | str:
+        """A presentation of the selected credentials bound to the verifier's challenge and domain; logged."""
+        from vcred.present import create_presentation
+
+        chosen = self.select(categories=categories, types=types, ids=ids)
+        moment = require_aware(now) if now else utcnow()
+        presentation = create_presentation(
+            [c.credential for c in chosen],
+            self.holder_key,
+            challenge=challenge,
+            domain=domain,
+            expires=expires,
+            suite=suite,
+            now=moment,
+            verification_method=self.verification_method,
+        )
+        until = moment + expires if isinstance(expires, timedelta) else expires
+        record = {
+            "id": str(uuid.uuid4()),
+            "at": format_datetime_stamp(moment),
+            "domain": domain,
+            "challenge": challenge,
+            "expires": format_datetime_stamp(until),
+            "suite": suite,
+            "credentials": [c.id for c in chosen],
+            "categories": sorted({c.category or "-" for c in chosen}),
+            "purpose": purpose or "",
+        }
+        self._mutate(lambda content: content["log"].append(record))
+        return presentation
+
+    @property
+    def log(self) -> list[dict[str, Any]]:
+        """What was presented to whom, when, and until when."""
+        return list(self._content["log"])
+
+    # -- backups ---------------------------------------------------------------------------------------------
+    def backup(self, destination: str | Path) -> Path:
+        """Copy the (still encrypted) wallet file to ``destination`` atomically."""
+        target = Path(destination)
+        with locked(self.path):
+            write_atomically(target, read_file(self.path))
+        return target
+
+    @classmethod
+    def restore(
+        cls, backup: str | Path, path: str | Path | None, passphrase: str, *, overwrite: bool = False
+    ) -> Wallet:
+        """Check that ``backup`` opens with ``passphrase``, then make it the wallet at ``path``."""
+        source = Path(backup)
+        data = read_file(source)
+        decode_vault(data, passphrase)  # refuse a backup that does not open
+        target = Path(path) if path else default_wallet_path()
+        if target.exists() and not overwrite:
+            raise UsageError(f"a wallet already exists at {target}", hint="pass --force to replace it")
+        with locked(target):
+            write_atomically(target, data)
+        return cls.open(target, passphrase)
