@@ -138,6 +138,13 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise StorageError(f"cannot write {path}: {exc}") from None
 
 
+def remove_stale_temporaries(path: Path) -> None:
+    """Delete temporary files a killed writer left behind (call only while holding the lock)."""
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+
+
 @contextlib.contextmanager
 def locked(path: Path) -> Iterator[None]:
     """An exclusive lock beside the wallet, so two processes never interleave read-modify-write."""

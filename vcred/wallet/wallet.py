@@ -26,7 +26,14 @@ from vcred.did.key import did_key_method_id
 from vcred.errors import UsageError, WalletError
 from vcred.model.families import category_of, types_in
 from vcred.report import VerificationReport
-from vcred.wallet.vault import decode_vault, encode_vault, locked, read_file, write_atomically
+from vcred.wallet.vault import (
+    decode_vault,
+    encode_vault,
+    locked,
+    read_file,
+    remove_stale_temporaries,
+    write_atomically,
+)
 
 FORMS = ("di", "jwt")
 
@@ -156,6 +163,7 @@ class Wallet:
     def _mutate(self, change: Callable[[dict[str, Any]], Any]) -> Any:
         """Reload under the lock, apply ``change``, write atomically; the result is durable on return."""
         with locked(self.path):
+            remove_stale_temporaries(self.path)
             content, kdf, cache = decode_vault(read_file(self.path), self._passphrase)
             result = change(content)
             data, cache = encode_vault(content, self._passphrase, kdf=kdf, key_cache=cache)
