@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 import platformdirs
+
+from vcred.errors import UsageError
+from vcred.local import LocalSetting
 
 
 def data_dir(explicit: Path | None = None) -> Path:
@@ -17,6 +21,24 @@ def data_dir(explicit: Path | None = None) -> Path:
     return Path(env) if env else Path(platformdirs.user_data_dir("vcred"))
 
 
+def setting(explicit: Path | None = None) -> LocalSetting:
+    """The local data directory as a LocalSetting."""
+    return LocalSetting(data_dir(explicit))
+
+
 def verifier_environment(explicit: Path | None = None) -> dict[str, Any]:
     """Keyword arguments for verify_credential / verify_presentation from what the data directory holds."""
-    return {}
+    return setting(explicit).verifier_environment()
+
+
+def passphrase(*, confirm: bool = False) -> str:
+    """``VCRED_PASSPHRASE`` for scripts, else a hidden prompt."""
+    value = os.environ.get("VCRED_PASSPHRASE")
+    if value:
+        return value
+    import typer
+
+    if not sys.stdin.isatty():
+        raise UsageError("no passphrase: set VCRED_PASSPHRASE or run in a terminal to be asked")
+    entered: str = typer.prompt("Wallet passphrase", hide_input=True, confirmation_prompt=confirm)
+    return entered

@@ -1,0 +1,128 @@
+"""``vcred issuer``, ``vcred issue``, ``vcred revoke | suspend | reinstate``: enough issuer side to run the demo."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from vcred.cli.app import JsonFlag, app, console, emit_json, read_input
+from vcred.cli.context import setting
+from vcred.errors import UsageError
+from vcred.issuer import IssuerAccount
+from vcred.model.families import FAMILIES
+
+issuer_app = typer.Typer(help="Issuer accounts (keys, DIDs, status lists).", no_args_is_help=True)
+app.add_typer(issuer_app, name="issuer")
+
+DataDir = Annotated[Path | None, typer.Option("--data-dir", envvar="VCRED_DATA_DIR", help="vcred data directory.")]
+
+
+@issuer_app.command("init")
+def issuer_init(
+    name: Annotated[str, typer.Argument(help="Short name, e.g. abr, northbridge-som.")],
+    anchored: Annotated[bool, typer.Option(help="Anchor the DID in the local ledger (did:vcred).")] = True,
+    data_dir: DataDir = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Create an issuer: a key, a DID (ledger-anchored by default) and its status lists.
+
+    Example: vcred issuer init abr
+    """
+    account = IssuerAccount.create(setting(data_dir), name, anchored=anchored)
+    if json_output:
+        emit_json({"issuer": account.name, "did": account.did, "verificationMethod": account.verification_method})
+    else:
+        console.print(f"Issuer [bold]{name}[/]: [cyan]{account.did}[/]")
+
+
+def _load(name: str, data_dir: Path | None) -> IssuerAccount:
+    return IssuerAccount.load(setting(data_dir), name)
+
+
+@app.command("issue")
+def issue(
+    credential_type: Annotated[str, typer.Argument(help=f"One of: {', '.join(FAMILIES)}.")],
+    data: Annotated[Path, typer.Option(help="JSON file with the credential subject's claims.")],
+    subject: Annotated[str, typer.Option(help="The radiologist's DID.")],
+    issuer: Annotated[str, typer.Option(help="Issuer account name.")],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write the credential here (else stdout).")
+    ] = None,
+    suite: Annotated[str, typer.Option(help="eddsa-rdfc-2022, eddsa-jcs-2022 or vc+jwt.")] = "eddsa-rdfc-2022",
+    valid_days: Annotated[int, typer.Option(help="Days until validUntil (0: no expiry).")] = 365,
+    data_dir: DataDir = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Issue a credential of a radiology family to a radiologist, with revocation and suspension entries.
+
+    Example: vcred issue BoardCertificationCredential --data board.json --subject did:key:z6Mk… --issuer abr
+    -o board-credential.json
+    """
+    from datetime import timedelta
+
+    from vcred._time import utcnow
+
+    if credential_type not in FAMILIES:
+        raise UsageError(f"unknown credential type {credential_type!r}", hint=f"one of: {', '.join(FAMILIES)}")
+    try:
+        claims = json.loads(read_input(data))
+    except ValueError as exc:
+        raise UsageError(f"{data} is not JSON: {exc}") from None
+    if not isinstance(claims, dict):
+        raise UsageError(f"{data} must hold a JSON object of claims")
+    local = setting(data_dir)
+    account = IssuerAccount.load(local, issuer)
+    now = utcnow()
+    credential = account.issue(
+        credential_type,
+        {**claims, "id": subject},
+        suite=suite,
+        now=now,
+        valid_until=now + timedelta(days=valid_days) if valid_days else None,
+    )
+    account.publish(local, now=now)
+    text = credential if isinstance(credential, str) else json.dumps(credential, indent=2)
+    if output:
+        output.write_text(text, "utf-8")
+    if json_output:
+        emit_json({"credential": credential, "output": str(output) if output else None})
+    elif output:
+        console.print(f"issued {credential_type} to {subject} → {output}")
+    else:
+        print(text)
+
+
+def _status_command(purpose: str, value: bool, verb: str) -> Callable[..., None]:
+    def command(
+        credential: Annotated[Path, typer.Argument(help="The credential file.")],
+        issuer: Annotated[str, typer.Option(help="Issuer account name.")],
+        data_dir: DataDir = None,
+        json_output: JsonFlag = False,
+    ) -> None:
+        text = read_input(credential).strip()
+        document = json.loads(text) if text.startswith("{") else text
+        local = setting(data_dir)
+        account = IssuerAccount.load(local, issuer)
+        index = account.set_status(document, purpose, value)
+        account.publish(local)
+        if json_output:
+            emit_json({"credential": str(credential), "purpose": purpose, "index": index, "set": value})
+        else:
+            console.print(f"{verb} {credential} (published {purpose} list version {account.lists[purpose].version})")
+
+    return command
+
+
+app.command("revoke", help="Revoke a credential you issued (final). Example: vcred revoke board.json --issuer abr")(
+    _status_command("revocation", True, "revoked")
+)
+app.command("suspend", help="Suspend a credential you issued. Example: vcred suspend board.json --issuer abr")(
+    _status_command("suspension", True, "suspended")
+)
+app.command("reinstate", help="Lift a suspension. Example: vcred reinstate board.json --issuer abr")(
+    _status_command("suspension", False, "reinstated")
+)

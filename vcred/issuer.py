@@ -1,0 +1,186 @@
+"""Issuer accounts: a key, a DID (did:vcred anchored in the ledger, or did:key), and status lists.
+
+An account issues family credentials with revocation and suspension entries, changes their status, publishes
+each new list version and anchors its hash in the ledger, so every verifier sees the same list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from vcred._time import utcnow
+from vcred.crypto.keys import Ed25519SigningKey
+from vcred.did.key import did_key_method_id
+from vcred.did.ledger import create_event, method_id
+from vcred.errors import UsageError
+from vcred.issue import issue_credential
+from vcred.ledger.entries import make_entry
+from vcred.ledger.log import Ledger
+from vcred.local import LocalSetting, read_json, write_secret_json
+from vcred.model.families import build_credential
+from vcred.status.issuer import StatusList
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+STATUS_BASE = "https://status.vcred.local"
+
+
+@dataclass
+class IssuerAccount:
+    """An issuer: its keys, DID, and one revocation and one suspension list."""
+
+    name: str
+    did: str
+    key: Ed25519SigningKey
+    next_key: Ed25519SigningKey | None
+    verification_method: str
+    lists: dict[str, StatusList] = field(default_factory=dict)
+
+    # -- persistence ---------------------------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        setting: LocalSetting,
+        name: str,
+        *,
+        anchored: bool = True,
+        now: datetime | None = None,
+        ledger: Ledger | None = None,
+    ) -> IssuerAccount:
+        """A new issuer; with ``anchored`` its DID is a did:vcred created in the local ledger."""
+        if not _NAME.match(name):
+            raise UsageError("issuer names are lowercase letters, digits and dashes, e.g. 'abr'")
+        if (setting.issuers_dir / f"{name}.json").exists():
+            raise UsageError(f"issuer {name!r} already exists")
+        key = Ed25519SigningKey.generate()
+        moment = now or utcnow()
+        if anchored:
+            next_key = Ed25519SigningKey.generate()
+            did, event = create_event(key, next_key.public_key, timestamp=int(moment.timestamp()))
+            (ledger or setting.ledger()).append([event], now=moment)
+            vm: str = method_id(did, 1)
+        else:
+            next_key, did, vm = None, key.public_key.did_key, did_key_method_id(key.public_key)
+        lists = {
+            purpose: StatusList(url=f"{STATUS_BASE}/{name}/{purpose}/1", purpose=purpose, issuer=did)
+            for purpose in ("revocation", "suspension")
+        }
+        account = cls(name, did, key, next_key, vm, lists)
+        account.save(setting)
+        return account
+
+    @classmethod
+    def load(cls, setting: LocalSetting, name: str) -> IssuerAccount:
+        """Load an issuer account from the data directory."""
+        path = setting.issuers_dir / f"{name}.json"
+        if not path.exists():
+            raise UsageError(f"no issuer named {name!r}", hint="create it with: vcred issuer init NAME")
+        data = read_json(path)
+        return cls(
+            name=data["name"],
+            did=data["did"],
+            key=Ed25519SigningKey.from_multibase(data["key"]),
+            next_key=Ed25519SigningKey.from_multibase(data["nextKey"]) if data.get("nextKey") else None,
+            verification_method=data["verificationMethod"],
+            lists={p: StatusList.from_json(text) for p, text in data["lists"].items()},
+        )
+
+    def save(self, setting: LocalSetting) -> None:
+        """Persist the account (keys are secrets: the file is owner-only)."""
+        write_secret_json(
+            setting.issuers_dir / f"{self.name}.json",
+            {
+                "name": self.name,
+                "did": self.did,
+                "key": self.key.secret_multibase,
+                "nextKey": self.next_key.secret_multibase if self.next_key else None,
+                "verificationMethod": self.verification_method,
+                "lists": {p: sl.to_json() for p, sl in self.lists.items()},
+            },
+        )
+
+    # -- issuing and status --------------------------------------------------------------------------------
+    def issue(
+        self,
+        credential_type: str,
+        subject: dict[str, Any],
+        *,
+        valid_from: datetime | None = None,
+        valid_until: datetime | None = None,
+        suite: str = "eddsa-rdfc-2022",
+        now: datetime | None = None,
+        with_status: bool = True,
+    ) -> dict[str, Any] | str:
+        """Build, give status entries to, and sign a family credential. Call :meth:`publish` afterwards."""
+        moment = now or utcnow()
+        status = [sl.entry(sl.allocate()) for sl in self.lists.values()] if with_status else None
+        unsigned = build_credential(
+            credential_type,
+            subject,
+            issuer=self.did,
+            valid_from=valid_from or moment,
+            valid_until=valid_until,
+            status=status,
+        )
+        return self.sign(unsigned, suite=suite, now=moment)
+
+    def sign(
+        self, credential: dict[str, Any], *, suite: str = "eddsa-rdfc-2022", now: datetime | None = None
+    ) -> dict[str, Any] | str:
+        """Sign an already built credential as this issuer."""
+        return issue_credential(
+            credential, self.key, suite=suite, verification_method=self.verification_method, now=now
+        )
+
+    def attach_status(self, credential: dict[str, Any]) -> dict[str, Any]:
+        """A copy of an unsigned credential with fresh revocation and suspension entries."""
+        return {**credential, "credentialStatus": [sl.entry(sl.allocate()) for sl in self.lists.values()]}
+
+    def set_status(self, credential: dict[str, Any] | str, purpose: str, value: bool) -> int:
+        """Revoke / suspend (``value`` True) or reinstate (False) a credential this issuer issued."""
+        from vcred.jose.vc_jwt import peek_payload
+
+        claims = peek_payload(credential) if isinstance(credential, str) else credential
+        entries = claims.get("credentialStatus") or []
+        for entry in entries if isinstance(entries, list) else [entries]:
+            if isinstance(entry, dict) and entry.get("statusPurpose") == purpose:
+                status_list = self.lists.get(purpose)
+                if status_list is None or entry.get("statusListCredential") != status_list.url:
+                    raise UsageError(f"the credential's {purpose} entry is not on one of {self.name}'s lists")
+                index = int(entry["statusListIndex"])
+                if value:
+                    status_list.set(index)
+                else:
+                    status_list.clear(index)
+                return index
+        raise UsageError(f"the credential has no {purpose} entry")
+
+    def publish(self, setting: LocalSetting, *, now: datetime | None = None, ledger: Ledger | None = None) -> None:
+        """Sign and publish a new version of each list, and anchor each version's hash in the ledger."""
+        moment = now or utcnow()
+        fetcher = setting.fetcher()
+        entries = []
+        for status_list in self.lists.values():
+            signed = status_list.publish(self.key, now=moment, verification_method=self.verification_method)
+            text = json.dumps(signed, indent=1)
+            fetcher.publish(status_list.url, text)
+            entries.append(
+                make_entry(
+                    "status-list",
+                    {
+                        "issuer": self.did,
+                        "url": status_list.url,
+                        "version": status_list.version,
+                        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                    },
+                    submitter=self.verification_method,
+                    key=self.key,
+                    timestamp=int(moment.timestamp()),
+                )
+            )
+        (ledger or setting.ledger()).append(entries, now=moment)
+        self.save(setting)
