@@ -157,6 +157,21 @@ def render_context() -> str:
     return json.dumps(vocabulary_context(), indent=2, ensure_ascii=False) + "\n"
 
 
+def document_schemas() -> dict[str, str]:
+    """The schemas of the office's own documents (credentialing policy, trust registry)."""
+    from vcred.policy.documents import DOCUMENT_SCHEMAS
+
+    out = {}
+    for name, (model, schema_id) in DOCUMENT_SCHEMAS.items():
+        schema = {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": schema_id,
+            **model.model_json_schema(by_alias=True, ref_template="#/$defs/{model}"),
+        }
+        out[name] = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+    return out
+
+
 def render(family: Family) -> str:
     """The schema file's exact text."""
     return json.dumps(credential_schema(family), indent=2, ensure_ascii=False) + "\n"
@@ -167,6 +182,7 @@ def main(argv: list[str]) -> int:
     stale = []
     outputs = [(SCHEMAS_DIR / f.schema_file, render(f)) for f in FAMILIES.values()]
     outputs.append((CONTEXT_FILE, render_context()))
+    outputs.extend((SCHEMAS_DIR / name, text) for name, text in document_schemas().items())
     for path, text in outputs:
         if "--check" in argv:
             if not path.exists() or path.read_text("utf-8") != text:
