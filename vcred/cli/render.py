@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from vcred.policy.evaluate import CredentialingDecision, Outcome
 from vcred.report import CheckStatus, PresentationReport, VerificationReport
 
 _STYLE = {CheckStatus.PASSED: ("✔", "green"), CheckStatus.FAILED: ("✘", "bold red"), CheckStatus.SKIPPED: ("–", "dim")}
@@ -47,3 +48,29 @@ def print_report(
             name = ", ".join(t for t in cred.types if t != "VerifiableCredential") or "credential"
             console.print(checks_table(cred, title=f"credential {index}: {name} from {cred.issuer}"))
     console.print(verdict(report))
+
+
+def decision_table(decision: CredentialingDecision) -> Table:
+    """The credentialing decision: each requirement, its outcome and reason."""
+    style = {Outcome.MET: "green", Outcome.NOT_MET: "bold red", Outcome.NOT_EVIDENCED: "yellow"}
+    table = Table(title=f"{decision.policy} (v{decision.policy_version})", expand=False)
+    table.add_column("requirement")
+    table.add_column("outcome", no_wrap=True)
+    table.add_column("reason")
+    for result in decision.requirements:
+        table.add_row(result.description, Text(result.outcome.value, style=style[result.outcome]), result.reason)
+    return table
+
+
+def print_decision(console: Console, decision: CredentialingDecision) -> None:
+    """Print the decision table and the verdict."""
+    console.print(decision_table(decision))
+    for problem in decision.presentation_problems:
+        console.print(Text(f"presentation: {problem}", style="bold red"))
+    for warning in decision.warnings:
+        console.print(Text(f"warning: {warning}", style="yellow"))
+    if decision.approved:
+        console.print(Text("DECISION: APPROVED — every requirement is met", style="bold green"))
+    else:
+        unmet = ", ".join(r.id for r in decision.unmet) or "the presentation"
+        console.print(Text(f"DECISION: NOT APPROVED — not met: {unmet}", style="bold red"))
