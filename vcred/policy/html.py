@@ -13,7 +13,8 @@ h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}table{border-collapse:c
 th,td{border:1px solid #d0d7de;padding:.35rem .5rem;text-align:left;vertical-align:top;font-size:.9rem}
 th{background:#f6f8fa}.met,.passed{color:#116329}
 .notmet,.failed{color:#b42318;font-weight:600}
-.notevidenced,.skipped{color:#8a6d00}.verdict{font-size:1.2rem;padding:.6rem 1rem;border-radius:6px;display:inline-block}
+.notevidenced,.skipped{color:#8a6d00}
+.verdict{font-size:1.2rem;padding:.6rem 1rem;border-radius:6px;display:inline-block}
 .ok{background:#dafbe1}.no{background:#ffebe9}code{font-size:.8rem;word-break:break-all}
 """
 
