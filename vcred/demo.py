@@ -1,32 +1,265 @@
-"""``make demo``: issue a radiologist's credential and verify it, printing the verification report."""
+"""``make demo``: the whole credentialing story on the embedded defaults, in one run.
+
+Issuers anchor their DIDs in a local SQLite ledger; a radiologist's credentials are issued into her encrypted
+wallet; she presents chosen categories to a hospital; the credentialing office verifies them, checks its trust
+registry and policy and prints the decision; the board suspends her certification and the same presentation now
+fails with the reason; finally a witness and a verifier catch a tampered copy of the ledger.
+
+Runs against ``$VCRED_DATA_DIR`` (default ``./.vcred-data``); running it again reuses the issuers and the ledger.
+"""
 
 from __future__ import annotations
 
+import os
+import secrets
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
 from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
 
 import vcred
-from vcred.cli.render import print_report
-from vcred.crypto import Ed25519SigningKey
+from vcred._time import utcnow
+from vcred.cli.render import print_decision
+from vcred.did.ledger import method_id
+from vcred.errors import LedgerError, SplitView, UsageError
+from vcred.examples import ISSUER_NAMES, ISSUER_ROLES, accreditation_credentials, radiologist_credentials
+from vcred.examples.office import POLICY, trust_registry
+from vcred.issuer import IssuerAccount
+from vcred.ledger import Ledger, LedgerClient, make_entry
+from vcred.ledger.log import _BatchNodes
+from vcred.ledger.merkle import leaf_hash
+from vcred.ledger.store import MemoryStore, SQLiteStore, StoredEntry
+from vcred.local import LocalSetting
+from vcred.policy import TrustRegistry, evaluate, registry_digest
+from vcred.policy.html import decision_html
+from vcred.wallet import INTERACTIVE_KDF, Wallet
+
+HOSPITAL_DOMAIN = "credentialing.stmarys.example"
+
+
+def _issuers(setting: LocalSetting, ledger: Ledger, console: Console) -> dict[str, IssuerAccount]:
+    accounts = {}
+    for role in (*ISSUER_ROLES, "stmarys"):
+        name = role
+        try:
+            accounts[role] = IssuerAccount.load(setting, name)
+        except UsageError:
+            accounts[role] = IssuerAccount.create(setting, name, ledger=ledger)
+    table = Table(title="Issuers and their ledger-anchored DIDs")
+    table.add_column("issuer")
+    table.add_column("DID (did:vcred, self-certifying, pre-rotation)")
+    for role, account in accounts.items():
+        table.add_row(ISSUER_NAMES.get(role, "St. Mary's Hospital credentialing office"), account.did)
+    console.print(table)
+    return accounts
+
+
+def _cosign(setting: LocalSetting, ledger: Ledger, console: Console) -> str:
+    witnesses = [setting.witness("witness.mercy-general.example"), setting.witness("witness.lakeview.example")]
+    note = ledger.checkpoint()
+    for witness in witnesses:
+        old = witness.last.size if witness.last else 0
+        proof = ledger.consistency_proof(old) if 0 < old < ledger.size else []
+        note = str(witness.cosign(note, proof))
+    console.print(f"Ledger checkpoint: {ledger.size} entries, cosigned by {len(witnesses)} witnesses")
+    return note
+
+
+def run(root: Path, console: Console) -> int:
+    """The story; returns 0 when every step behaved as it should."""
+    setting = LocalSetting(root)
+    ledger = setting.ledger()
+    now = utcnow()
+
+    console.rule("[bold]1. Issuers create DIDs, anchored in the ledger")
+    accounts = _issuers(setting, ledger, console)
+    issuers = {role: a.did for role, a in accounts.items()}
+
+    console.rule("[bold]2. The radiologist's credentials are issued into her wallet")
+    wallet_path = root / "dr-okafor-wallet.vcw"
+    passphrase = os.environ.get("VCRED_PASSPHRASE", "demo passphrase — use your own")
+    wallet = Wallet.create(wallet_path, passphrase, kdf=INTERACTIVE_KDF, overwrite=True)
+    console.print(f"Wallet: {wallet_path} (Argon2id + XChaCha20-Poly1305); holder DID {wallet.holder_did}")
+    issued: dict[str, dict[str, object]] = {}
+    signed_all = []
+    for unsigned in radiologist_credentials(issuers, wallet.holder_did, now=now):
+        role = next(r for r, did in issuers.items() if did == unsigned["issuer"])
+        signed = accounts[role].sign(accounts[role].attach_status(unsigned), now=now)
+        assert isinstance(signed, dict)
+        issued.setdefault(unsigned["type"][1], signed)
+        signed_all.append(signed)
+    for account in accounts.values():
+        account.publish(setting, now=now, ledger=ledger)  # new list versions, anchored in the ledger
+    client = _client(ledger)
+    for signed in signed_all:
+        wallet.import_credential(
+            signed,
+            verify=lambda c: vcred.verify_credential(c, now=now, status_fetcher=setting.fetcher(), ledger=client),
+        )
+    accreditations = [
+        accounts[next(r for r, d in issuers.items() if d == c["issuer"])].sign(c, now=now)
+        for c in accreditation_credentials(issuers, now=now)
+    ]
+    table = Table(title=f"{len(wallet.credentials)} credentials in the wallet")
+    table.add_column("category")
+    table.add_column("credential")
+    table.add_column("issuer")
+    for item in wallet.credentials:
+        table.add_row(
+            item.category or "-", item.name, ISSUER_NAMES[next(r for r, d in issuers.items() if d == item.issuer)]
+        )
+    console.print(table)
+
+    console.rule("[bold]3. The hospital publishes its trust registry; witnesses cosign the ledger")
+    registry = TrustRegistry(
+        trust_registry(issuers),
+        accreditations=accreditations,
+        verify=lambda c: vcred.verify_credential(c, now=now, status_fetcher=setting.fetcher(), ledger=client),
+    )
+    hospital = accounts["stmarys"]
+    published = [e for e in ledger.entries_about(registry.document.id, ["trust-registry"])]
+    registry_entry = make_entry(
+        "trust-registry",
+        {
+            "publisher": hospital.did,
+            "url": registry.document.id,
+            "version": len(published) + 1,
+            "sha256": registry_digest(registry.document),
+        },
+        submitter=method_id(hospital.did, 1),
+        key=hospital.key,
+        timestamp=int(now.timestamp()),
+    )
+    ledger.append([registry_entry], now=now)
+    _cosign(setting, ledger, console)
+    client.sync()
+
+    console.rule("[bold]4. Dr. Okafor presents five categories to St. Mary's, for 48 hours")
+    challenge = secrets.token_urlsafe(16)
+    vp = wallet.present(
+        categories=["education", "board", "cme", "license", "malpractice"],
+        challenge=challenge,
+        domain=HOSPITAL_DOMAIN,
+        expires=timedelta(hours=48),
+        now=now,
+        purpose="initial appointment, diagnostic radiology",
+    )
+    console.print(
+        f"challenge {challenge!r}, domain {HOSPITAL_DOMAIN}, {len(wallet.log[-1]['credentials'])} "
+        "credentials; the wallet logged who received what and until when"
+    )
+
+    console.rule("[bold]5. The credentialing office verifies and decides")
+    replay = vcred.MemoryReplayCache()
+    env: dict[str, Any] = {"status_fetcher": setting.fetcher(), "ledger": client, "trust": registry}
+    report = vcred.verify_presentation(
+        vp, challenge=challenge, domain=HOSPITAL_DOMAIN, now=now, replay_cache=replay, **env
+    )
+    decision = evaluate(report, POLICY, now=now)
+    print_decision(console, decision)
+    html = root / "decision.html"
+    html.write_text(decision_html(decision, report), "utf-8")
+    console.print(f"Archived report: {html}")
+    again = vcred.verify_presentation(
+        vp, challenge=challenge, domain=HOSPITAL_DOMAIN, now=now, replay_cache=replay, **env
+    )
+    console.print(f"Submitting the same presentation again: [red]{again.check('vp.replay').reason}[/]")  # type: ignore[union-attr]
+
+    console.rule("[bold]6. The board suspends the certification")
+    board = accounts["board"]
+    board.set_status(issued["BoardCertificationCredential"], "suspension", True)
+    board.publish(setting, now=now, ledger=ledger)
+    _cosign(setting, ledger, console)
+    client.sync()
+    recheck = vcred.verify_presentation(vp, challenge=challenge, domain=HOSPITAL_DOMAIN, now=now, **env)
+    failed = [c for cred in recheck.credentials for c in cred.failures]
+    console.print(Panel("\n".join(f"{c.id}: {c.reason}" for c in failed), title="re-verification", style="red"))
+    after = evaluate(recheck, POLICY, now=now)
+    print_decision(console, after)
+    board.set_status(issued["BoardCertificationCredential"], "suspension", False)  # lifted for the next run
+    board.publish(setting, now=now, ledger=ledger)
+
+    console.rule("[bold]7. Rewriting history is caught")
+    client.sync()
+    caught = _tamper_and_catch(setting, ledger, client, root)
+    console.print(Panel("\n".join(caught), title="tampering detected", style="green"))
+    ok = decision.approved and not after.approved and len(caught) == 3
+    console.rule("[bold green]demo complete" if ok else "[bold red]demo did not behave as expected")
+    return 0 if ok else 1
+
+
+def _tamper_and_catch(setting: LocalSetting, ledger: Ledger, client: LedgerClient, root: Path) -> list[str]:
+    """Three attacks on history, each caught: a naively edited file, a consistent rewrite, a split view."""
+    caught = []
+    copy = root / "tampered-copy.sqlite"
+    copy.unlink(missing_ok=True)
+    if isinstance(ledger.store, SQLiteStore):
+        ledger.store.backup_to(copy)
+    db = sqlite3.connect(copy)
+    db.execute("UPDATE entries SET raw = (SELECT raw FROM entries WHERE idx = 1) WHERE idx = 2")
+    db.commit()
+    db.close()
+    try:
+        Ledger.open(copy, origin=ledger.origin, operator_name=ledger.operator_name, operator_key=ledger._operator_key)
+    except LedgerError as exc:
+        caught.append(f"an edited ledger file refuses to open: {exc.message}")
+    finally:
+        copy.unlink(missing_ok=True)
+    # a malicious operator rewrites entry 2 and re-signs a consistent-looking tree of the same size
+    fork = Ledger(
+        MemoryStore(),
+        origin=ledger.origin,
+        operator_name=ledger.operator_name,
+        operator_key=ledger._operator_key,
+        check_integrity=False,
+    )
+    nodes = _BatchNodes(fork.store)
+    rewritten = []
+    target = next(i for i in range(ledger.size) if ledger.entry(i).kind == "status-list")
+    for index in range(ledger.size):
+        stored = ledger.entry(index)
+        # e.g. the hash of a published status list, to hide a revocation from some verifiers
+        raw = _flip_hash(stored.raw) if index == target else stored.raw
+        nodes.add_leaf(index, leaf_hash(raw))
+        rewritten.append(StoredEntry(index, leaf_hash(raw), raw, stored.kind, stored.subject, stored.timestamp))
+    fork.store.append(rewritten, [(lvl, idx, h) for (lvl, idx), h in nodes.pending.items()])
+    forged_note = fork.checkpoint()
+    try:
+        client.accept(forged_note)
+    except SplitView as view:
+        caught.append(
+            f"verifier: {view.message} (evidence: size {view.first.size}, roots "
+            f"{view.first.root_hash.hex()[:12]}… and {view.second.root_hash.hex()[:12]}…)"
+        )
+    witness = setting.witness("witness.mercy-general.example")
+    try:
+        witness.cosign(forged_note, [])
+    except SplitView as view:
+        caught.append(f"witness {witness.name}: {view.message}")
+    return caught
+
+
+def _flip_hash(raw: bytes) -> bytes:
+    at = raw.index(b'"sha256":"') + len(b'"sha256":"')
+    return raw[:at] + (b"0" if raw[at : at + 1] != b"0" else b"1") + raw[at + 1 :]
+
+
+def _client(ledger: Ledger) -> LedgerClient:
+    client = LedgerClient(ledger, operator=ledger.operator, origin=ledger.origin)
+    client.sync()
+    return client
 
 
 def main() -> None:
     """Run the demonstration on embedded defaults."""
-    console = Console()
-    board = Ed25519SigningKey.generate()
-    radiologist = Ed25519SigningKey.generate()
-    credential = {
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
-        "type": ["VerifiableCredential"],
-        "name": "Board certification — Diagnostic Radiology",
-        "issuer": board.public_key.did_key,
-        "validFrom": "2026-01-01T00:00:00Z",
-        "credentialSubject": {"id": radiologist.public_key.did_key, "name": "Dr. Amara Okafor"},
-    }
-    for suite in ("eddsa-rdfc-2022", "eddsa-jcs-2022", "vc+jwt"):
-        secured = vcred.issue_credential(credential, board, suite=suite)
-        report = vcred.verify_credential(secured)
-        console.rule(f"[bold]{suite}")
-        print_report(console, report, title=f"verification report ({suite})")
+    console = Console(emoji=False, highlight=False)
+    root = Path(os.environ.get("VCRED_DATA_DIR", ".vcred-data"))
+    root.mkdir(parents=True, exist_ok=True)
+    raise SystemExit(run(root, console))
 
 
 if __name__ == "__main__":

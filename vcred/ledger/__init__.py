@@ -6,7 +6,22 @@ publications are appended as signed entries; checkpoints are C2SP signed notes c
 """
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the real names, for type checkers and readers
+    from vcred.ledger.anchors import BatchProof, build_batch, credential_hash, in_batch
+    from vcred.ledger.checkpoint import Checkpoint, SignedCheckpoint, open_checkpoint, sign_checkpoint, verifier_key
+    from vcred.ledger.entries import KINDS, make_entry, parse_entry
+    from vcred.ledger.log import Ledger, LedgerClient, Witness
+    from vcred.ledger.merkle import (
+        consistency_proof,
+        inclusion_proof,
+        leaf_hash,
+        node_hash,
+        verify_consistency,
+        verify_inclusion,
+    )
+    from vcred.ledger.store import LedgerStore, MemoryStore, SQLiteStore
 
 # Loaded on first use: vcred.did.ledger (the DID method) and vcred.ledger.log import each other's modules.
 _EXPORTS = {

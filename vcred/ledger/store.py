@@ -99,6 +99,14 @@ class SQLiteStore:
         """Close the database."""
         self._db.close()
 
+    def backup_to(self, path: str | Path) -> None:
+        """A consistent copy of the database (WAL included) at ``path``."""
+        target = sqlite3.connect(path)
+        try:
+            self._db.backup(target)
+        finally:
+            target.close()
+
     def size(self) -> int:
         """Number of entries."""
         return int(self._size)

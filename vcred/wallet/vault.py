@@ -68,7 +68,9 @@ def encode_vault(
     return MAGIC + _header_bytes(header) + b"\n" + ciphertext, (salt, key)
 
 
-def decode_vault(data: bytes, passphrase: str) -> tuple[dict[str, Any], KdfParams, tuple[bytes, bytes]]:
+def decode_vault(
+    data: bytes, passphrase: str, key_cache: tuple[bytes, bytes] | None = None
+) -> tuple[dict[str, Any], KdfParams, tuple[bytes, bytes]]:
     """Open wallet bytes: (content, KDF parameters, (salt, key)). CorruptWalletError or WrongPassphraseError."""
     if not data.startswith(MAGIC):
         raise CorruptWalletError(
@@ -92,7 +94,8 @@ def decode_vault(data: bytes, passphrase: str) -> tuple[dict[str, Any], KdfParam
             "the wallet file is damaged: its contents do not match their checksum",
             hint="restore the wallet from a backup (vcred wallet restore)",
         )
-    key = derive_key(passphrase, salt, kdf)
+    # Argon2id is deliberately slow; an open wallet re-reading its own file reuses the key it derived for this salt
+    key = key_cache[1] if key_cache and key_cache[0] == salt else derive_key(passphrase, salt, kdf)
     plaintext = unseal(key, nonce, ciphertext, MAGIC + _header_bytes(header))
     try:
         content = json.loads(plaintext)

@@ -164,7 +164,7 @@ class Wallet:
         """Reload under the lock, apply ``change``, write atomically; the result is durable on return."""
         with locked(self.path):
             remove_stale_temporaries(self.path)
-            content, kdf, cache = decode_vault(read_file(self.path), self._passphrase)
+            content, kdf, cache = decode_vault(read_file(self.path), self._passphrase, self._key_cache)
             result = change(content)
             data, cache = encode_vault(content, self._passphrase, kdf=kdf, key_cache=cache)
             write_atomically(self.path, data)
