@@ -245,6 +245,8 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 
 def _cme(req: CMERequirement, pool: _Pool, today: dt.date) -> RequirementResult:
     start = _add_months(today, -req.windowMonths)
+    if not pool.of("CMECredential") and not pool.failed("CMECredential"):
+        return _missing(req, pool, "CMECredential", "CME certificate")
     counted: list[tuple[VerificationReport, dt.date, Decimal]] = []
     outside = Decimal(0)
     for cred in pool.of("CMECredential"):
@@ -391,8 +393,14 @@ def evaluate(
         presentation_problems.append(binding.reason)
     pool = _Pool(presentation_report, loaded.requireTrustedIssuers)
     if presentation_problems:
-        pool.usable = []  # nothing in a presentation that fails its own checks can be relied on
-    results = [_RULES[req.kind](req, pool, today) for req in loaded.requirements]  # type: ignore[operator]
+        # nothing in a presentation that fails its own checks can be relied on
+        why = f"the presentation failed its own checks ({presentation_problems[0]})"
+        results = [
+            RequirementResult(id=r.id, description=r.description, outcome=Outcome.NOT_EVIDENCED, reason=why)
+            for r in loaded.requirements
+        ]
+    else:
+        results = [_RULES[req.kind](req, pool, today) for req in loaded.requirements]  # type: ignore[operator]
     warnings = []
     if pool.trust_unchecked:
         warnings.append("issuer trust was not checked: pass a trust registry to verify_presentation")

@@ -27,6 +27,17 @@ def registry_digest(document: TrustRegistryDocument) -> str:
     return hashlib.sha256(canonize_jcs(document.model_dump(mode="json", by_alias=True, exclude_none=True))).hexdigest()
 
 
+def _claims(credential: dict[str, Any] | str) -> dict[str, Any]:
+    if isinstance(credential, dict):
+        return credential
+    from vcred.jose.vc_jwt import peek_payload
+
+    try:
+        return peek_payload(credential)
+    except ValueError:
+        return {}
+
+
 def _issued_at(document: dict[str, Any]) -> datetime | None:
     for value in (document.get("validFrom"),):
         if isinstance(value, str):
@@ -72,10 +83,8 @@ class TrustRegistry:
             self._verified = []
             for credential in self._accreditations:
                 report = check(credential)
-                if report.credential is not None:
-                    self._verified.append((report.credential, report))
-                else:
-                    self._verified.append(({}, report))
+                # keep the claims of unverified accreditations too, to say *why* a chain is broken
+                self._verified.append((report.credential or _claims(credential), report))
         return self._verified
 
     def check(self, document: dict[str, Any], *, report: VerificationReport, now: datetime) -> Check:

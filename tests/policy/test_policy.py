@@ -1,0 +1,284 @@
+"""Credentialing office: every policy rule met and unmet, untrusted issuers, broken and revoked chains of trust."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+
+import pytest
+
+import vcred
+from vcred.errors import UsageError
+from vcred.examples import ISSUER_ROLES, accreditation_credentials, radiologist_credentials
+from vcred.examples.office import POLICY, trust_registry
+from vcred.policy import Outcome, TrustRegistry, evaluate, load_policy, registry_digest
+from vcred.status import MemoryFetcher, StatusList
+from vcred.testing import FIXED_NOW, insecure_seeded_key
+
+KEYS = {role: insecure_seeded_key(f"policy {role}") for role in ISSUER_ROLES}
+ISSUERS = {role: key.public_key.did_key for role, key in KEYS.items()}
+ROLE = {did: role for role, did in ISSUERS.items()}
+HOLDER = insecure_seeded_key("policy holder")
+CHALLENGE, DOMAIN = "n-policy", "credentialing.stmarys.example"
+
+
+def sign(credential):
+    return vcred.issue_credential(credential, KEYS[ROLE[credential["issuer"]]], now=FIXED_NOW, validate=False)
+
+
+def base_credentials():
+    return radiologist_credentials(ISSUERS, HOLDER.public_key.did_key, now=FIXED_NOW)
+
+
+def decide(credentials=None, *, registry=None, edit=None, policy=POLICY, accreditations=None, fetcher=None):
+    unsigned = base_credentials() if credentials is None else credentials
+    if edit:
+        unsigned = [edit(copy.deepcopy(c)) for c in unsigned]
+    signed = [sign(c) for c in unsigned if c is not None]
+    accreditations = (
+        accreditations
+        if accreditations is not None
+        else [sign(c) for c in accreditation_credentials(ISSUERS, now=FIXED_NOW)]
+    )
+    verify = lambda c: vcred.verify_credential(c, now=FIXED_NOW, status_fetcher=fetcher)  # noqa: E731
+    registry = registry or TrustRegistry(trust_registry(ISSUERS), accreditations=accreditations, verify=verify)
+    vp = vcred.create_presentation(
+        signed, HOLDER, challenge=CHALLENGE, domain=DOMAIN, expires=dt.timedelta(hours=1), now=FIXED_NOW
+    )
+    report = vcred.verify_presentation(
+        vp, challenge=CHALLENGE, domain=DOMAIN, now=FIXED_NOW, trust=registry, status_fetcher=fetcher
+    )
+    return evaluate(report, policy, now=FIXED_NOW), report
+
+
+def outcome(decision, requirement):
+    return next(r for r in decision.requirements if r.id == requirement)
+
+
+def subject_edit(credential_type, **changes):
+    def edit(credential):
+        if credential_type in credential["type"]:
+            credential["credentialSubject"].update(changes)
+        return credential
+
+    return edit
+
+
+def test_everything_met():
+    decision, report = decide()
+    assert report.verified and decision.approved
+    assert all(r.outcome is Outcome.MET for r in decision.requirements)
+    cme = outcome(decision, "cme")
+    assert cme.data["total"] == "51.75" and len(cme.evidence) == 5
+
+
+@pytest.mark.parametrize(
+    "requirement,edit,fragment",
+    [
+        ("degree", subject_edit("MedicalDegreeCredential", degree="MBBS"), "not one of"),
+        ("residency", subject_edit("GraduateTrainingCredential", completionStatus="in-progress"), "not completed"),
+        ("board", subject_edit("BoardCertificationCredential", certificationStatus="expired"), "expired"),
+        ("board", subject_edit("BoardCertificationCredential", specialty="Radiation Oncology"), "no certification"),
+        (
+            "board",
+            subject_edit(
+                "BoardCertificationCredential",
+                maintenanceOfCertification={
+                    "participating": True,
+                    "meetingRequirements": False,
+                    "periodStart": "2025-01-01",
+                    "periodEnd": "2029-12-31",
+                },
+            ),
+            "continuing certification",
+        ),
+        ("license", subject_edit("MedicalLicenseCredential", licenseStatus="suspended"), "suspended"),
+        ("license", subject_edit("MedicalLicenseCredential", restrictions=["no fluoroscopy"]), "restricted"),
+        ("license", subject_edit("MedicalLicenseCredential", jurisdiction="US-NJ"), "no license in US-NY"),
+        (
+            "malpractice",
+            subject_edit(
+                "MalpracticeHistoryCredential",
+                claims=[
+                    {
+                        "incidentDate": "2025-01-01",
+                        "reportDate": "2025-02-01",
+                        "claimStatus": "open",
+                        "outcome": "pending",
+                        "paidAmount": {"amount": "0.00", "currency": "USD"},
+                    }
+                ],
+            ),
+            "open claim",
+        ),
+        (
+            "malpractice",
+            subject_edit(
+                "MalpracticeHistoryCredential",
+                claims=[
+                    {
+                        "incidentDate": f"{2018 + i}-01-01",
+                        "reportDate": f"{2018 + i}-02-01",
+                        "claimStatus": "closed",
+                        "outcome": "settled",
+                        "paidAmount": {"amount": "150000.00", "currency": "USD"},
+                    }
+                    for i in range(3)
+                ],
+            ),
+            "3 paid claim",
+        ),
+        (
+            "malpractice",
+            subject_edit(
+                "MalpracticeHistoryCredential",
+                coveragePeriods=[
+                    {
+                        "startDate": "2025-01-01",
+                        "endDate": "2026-12-31",
+                        "perClaimLimit": {"amount": "500000.00", "currency": "USD"},
+                        "aggregateLimit": {"amount": "1500000.00", "currency": "USD"},
+                    }
+                ],
+            ),
+            "below",
+        ),
+        ("malpractice", subject_edit("MalpracticeHistoryCredential", asOfDate="2025-01-01"), "older than"),
+    ],
+)
+def test_each_rule_unmet(requirement, edit, fragment):
+    def fix(credential):
+        credential = edit(credential)
+        subject = credential["credentialSubject"]
+        if "claims" in subject:
+            subject["noClaimsInPeriod"] = not subject["claims"]
+        return credential
+
+    decision, _ = decide(edit=fix)
+    result = outcome(decision, requirement)
+    assert result.outcome is not Outcome.MET and fragment in result.reason, result.reason
+    assert not decision.approved
+    assert all(r.outcome is Outcome.MET for r in decision.requirements if r.id != requirement)
+
+
+def test_missing_category_is_not_evidenced():
+    decision, _ = decide(edit=lambda c: None if "MedicalLicenseCredential" in c["type"] else c)
+    assert outcome(decision, "license").outcome is Outcome.NOT_EVIDENCED
+
+
+def test_cme_window_is_exact():
+    decision, _ = decide(edit=lambda c: None if c["credentialSubject"].get("activityId") == "GLIE-2024-117" else c)
+    cme = outcome(decision, "cme")
+    assert cme.outcome is Outcome.NOT_MET and cme.data["total"] == "39.75"
+    policy = json.loads(json.dumps(POLICY))
+    policy["requirements"][3]["windowMonths"] = 36
+    decision, _ = decide(
+        edit=lambda c: None if c["credentialSubject"].get("activityId") == "GLIE-2024-117" else c, policy=policy
+    )
+    assert outcome(decision, "cme").data["total"] == "48.75"
+
+
+def test_untrusted_board_issuer():
+    impostor = insecure_seeded_key("diploma mill board")
+
+    def edit(credential):
+        return credential
+
+    credentials = base_credentials()
+    board = next(c for c in credentials if "BoardCertificationCredential" in c["type"])
+    board["issuer"] = impostor.public_key.did_key
+    KEYS["impostor"] = impostor
+    ROLE[impostor.public_key.did_key] = "impostor"
+    decision, report = decide(credentials)
+    board_report = next(c for c in report.credentials if "BoardCertificationCredential" in c.types)
+    assert board_report.check("vc.trust").code == "UNTRUSTED_ISSUER"
+    assert outcome(decision, "board").outcome is Outcome.NOT_MET
+    assert "not trusted" in outcome(decision, "board").reason
+
+
+def test_broken_chain_unknown_cme_provider():
+    rogue = insecure_seeded_key("rogue cme provider")
+    KEYS["rogue"] = rogue
+    ROLE[rogue.public_key.did_key] = "rogue"
+    credentials = base_credentials()
+    for c in credentials:
+        if "CMECredential" in c["type"] and c["credentialSubject"]["activityId"] == "GLIE-2024-117":
+            c["issuer"] = rogue.public_key.did_key
+    decision, report = decide(credentials)
+    rogue_report = next(c for c in report.credentials if c.issuer == rogue.public_key.did_key)
+    assert "no trusted accreditation" in rogue_report.check("vc.trust").reason
+    assert outcome(decision, "cme").outcome is Outcome.NOT_MET  # 39.75 without it
+
+
+def test_accreditation_by_an_untrusted_accreditor():
+    fake = insecure_seeded_key("fake accreditor")
+    KEYS["fake"] = fake
+    ROLE[fake.public_key.did_key] = "fake"
+    accreditations = [
+        sign(c)
+        for c in accreditation_credentials(ISSUERS, now=FIXED_NOW)
+        if c["credentialSubject"]["accreditationScope"] != "cme-provider"
+    ]
+    fake_grants = [
+        dict(c, issuer=fake.public_key.did_key)
+        for c in accreditation_credentials(ISSUERS, now=FIXED_NOW)
+        if c["credentialSubject"]["accreditationScope"] == "cme-provider"
+    ]
+    decision, report = decide(accreditations=accreditations + [sign(c) for c in fake_grants])
+    cme = [c for c in report.credentials if "CMECredential" in c.types]
+    assert all("does not trust" in c.check("vc.trust").reason for c in cme)
+    assert outcome(decision, "cme").outcome is Outcome.NOT_MET
+
+
+def test_revoked_accreditation_breaks_the_chain():
+    fetcher = MemoryFetcher()
+    accme = KEYS["accme"]
+    revocations = StatusList(
+        url="https://accme.example/status/1", purpose="revocation", issuer=accme.public_key.did_key
+    )
+    accreditations = []
+    revoked_index = None
+    for c in accreditation_credentials(ISSUERS, now=FIXED_NOW):
+        if c["credentialSubject"]["accreditationScope"] == "cme-provider":
+            index = revocations.allocate()
+            c["credentialStatus"] = revocations.entry(index)
+            if c["credentialSubject"]["id"] == ISSUERS["cme-a"]:
+                revoked_index = index
+        accreditations.append(sign(c))
+    revocations.set(revoked_index)
+    fetcher.publish(revocations.url, json.dumps(revocations.publish(accme, now=FIXED_NOW)))
+    decision, report = decide(accreditations=accreditations, fetcher=fetcher)
+    from_a = [c for c in report.credentials if c.issuer == ISSUERS["cme-a"]]
+    assert from_a and all("revoked" in c.check("vc.trust").reason for c in from_a)
+    assert outcome(decision, "cme").outcome is Outcome.NOT_MET
+
+
+def test_presentation_problems_void_all_evidence():
+    _, report = decide()
+    tampered = report.model_copy(deep=True)
+    from vcred.report import Check
+
+    tampered.checks.append(Check.failed("vp.proof.signature", "the signature does not match", "X"))
+    again = evaluate(tampered, POLICY, now=FIXED_NOW)
+    assert not again.approved and again.presentation_problems
+    assert all(r.outcome is Outcome.NOT_EVIDENCED for r in again.requirements)
+
+
+def test_trust_must_be_checked_and_policy_must_be_sane():
+    signed = [sign(c) for c in base_credentials()]
+    vp = vcred.create_presentation(
+        signed, HOLDER, challenge=CHALLENGE, domain=DOMAIN, expires=dt.timedelta(hours=1), now=FIXED_NOW
+    )
+    report = vcred.verify_presentation(vp, challenge=CHALLENGE, domain=DOMAIN, now=FIXED_NOW)
+    decision = evaluate(report, POLICY, now=FIXED_NOW)
+    assert not decision.approved and decision.warnings
+    with pytest.raises(UsageError):
+        load_policy({**POLICY, "requirements": []})
+    with pytest.raises(UsageError):
+        load_policy({**POLICY, "requirements": [{"id": "x", "kind": "astrology", "description": "?"}]})
+
+
+def test_registry_digest_is_stable():
+    registry = TrustRegistry(trust_registry(ISSUERS))
+    assert registry.digest == registry_digest(TrustRegistry(json.loads(json.dumps(trust_registry(ISSUERS)))).document)
