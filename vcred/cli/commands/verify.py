@@ -43,6 +43,9 @@ def verify_command(
         Path | None,
         typer.Option("--data-dir", help="vcred data directory (status lists, ledger).", envvar="VCRED_DATA_DIR"),
     ] = None,
+    at: Annotated[
+        str | None, typer.Option(help="Verify as of this time (e.g. 2026-12-01T09:00:00Z), for audits.")
+    ] = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Verify a credential or a presentation and print a table of checks; exit code 0 only when verified.
@@ -55,6 +58,13 @@ def verify_command(
     """
     text = read_input(file)
     env = verifier_environment(data_dir)
+    if at is not None:
+        from vcred._time import parse_datetime_stamp
+
+        try:
+            env["now"] = parse_datetime_stamp(at)
+        except ValueError as exc:
+            raise UsageError(f"--at: {exc}") from None
     if _looks_like_presentation(text):
         if not challenge or not domain:
             raise UsageError(

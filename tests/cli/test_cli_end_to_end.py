@@ -1,0 +1,132 @@
+"""The CLI driven as a user would: subprocesses, real files, passphrase from the environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from vcred.examples import ISSUER_ROLES, radiologist_credentials
+from vcred.testing import FIXED_NOW
+
+VCRED = [sys.executable, "-c", "from vcred.cli.app import main; main()"]
+
+
+@pytest.fixture
+def user(tmp_path):
+    env = {
+        **os.environ,
+        "VCRED_DATA_DIR": str(tmp_path / "data"),
+        "VCRED_WALLET": str(tmp_path / "wallet.vcw"),
+        "VCRED_PASSPHRASE": "a long wallet passphrase",
+        "COLUMNS": "200",
+    }
+
+    def run(*args, expect=0, env_extra=None):
+        result = subprocess.run(
+            [*VCRED, *args], capture_output=True, text=True, cwd=tmp_path, env={**env, **(env_extra or {})}, timeout=120
+        )
+        assert result.returncode == expect, (args, result.stdout, result.stderr)
+        assert "Traceback" not in result.stderr
+        return result
+
+    run.dir = tmp_path
+    return run
+
+
+def subject_claims(kind):
+    issuers = dict.fromkeys(ISSUER_ROLES, "did:example:placeholder")
+    credential = next(c for c in radiologist_credentials(issuers, "did:example:x", now=FIXED_NOW) if kind in c["type"])
+    return {k: v for k, v in credential["credentialSubject"].items() if k != "id"}
+
+
+def test_a_radiologist_and_a_hospital(user):
+    directory: Path = user.dir
+    for issuer in ("abr", "glie", "nybom"):
+        user("issuer", "init", issuer)
+    holder = json.loads(user("wallet", "init", "--json").stdout)["holder"]
+    files = []
+    for kind, issuer in (
+        ("BoardCertificationCredential", "abr"),
+        ("CMECredential", "glie"),
+        ("MedicalLicenseCredential", "nybom"),
+    ):
+        (directory / f"{kind}.data.json").write_text(json.dumps(subject_claims(kind)))
+        user(
+            "issue", kind, "--data", f"{kind}.data.json", "--subject", holder, "--issuer", issuer, "-o", f"{kind}.json"
+        )
+        files.append(f"{kind}.json")
+    imported = json.loads(user("wallet", "import", *files, "--json").stdout)
+    assert all(row["imported"] for row in imported)
+    listed = json.loads(user("wallet", "list", "--json").stdout)
+    assert {row["category"] for row in listed} == {"board", "cme", "license"}
+
+    user(
+        "wallet",
+        "present",
+        "--categories",
+        "board,cme",
+        "--domain",
+        "credentialing.stmarys.example",
+        "--challenge",
+        "n-4711",
+        "--expires",
+        "1h",
+        "-o",
+        "vp.json",
+    )
+    vp = json.loads((directory / "vp.json").read_text())
+    assert len(vp["verifiableCredential"]) == 2  # the license was not shown
+    ok = user("verify", "vp.json", "--challenge", "n-4711", "--domain", "credentialing.stmarys.example")
+    assert "VERIFIED" in ok.stdout
+    wrong = user("verify", "vp.json", "--challenge", "n-0000", "--domain", "credentialing.stmarys.example", expect=1)
+    assert "challenge" in wrong.stdout
+    user("verify", "vp.json", "--challenge", "n-4711", "--domain", "evil.example", expect=1)
+    later = (datetime.now(UTC) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    expired = user(
+        "verify",
+        "vp.json",
+        "--challenge",
+        "n-4711",
+        "--domain",
+        "credentialing.stmarys.example",
+        "--at",
+        later,
+        "--json",
+        expect=1,
+    )
+    assert any(c["id"] == "vp.proof.expires" and c["status"] == "failed" for c in json.loads(expired.stdout)["checks"])
+
+    user("revoke", "BoardCertificationCredential.json", "--issuer", "abr")
+    revoked = user(
+        "verify", "vp.json", "--challenge", "n-4711", "--domain", "credentialing.stmarys.example", "--json", expect=1
+    )
+    reasons = [
+        c["reason"]
+        for cred in json.loads(revoked.stdout)["credentials"]
+        for c in cred["checks"]
+        if c["status"] == "failed"
+    ]
+    assert any("revoked" in r for r in reasons)
+    log = json.loads(user("wallet", "log", "--json").stdout)
+    assert log[0]["domain"] == "credentialing.stmarys.example" and log[0]["categories"] == ["board", "cme"]
+
+
+def test_user_mistakes_get_helpful_errors(user):
+    user("wallet", "init")
+    wrong = user("wallet", "list", env_extra={"VCRED_PASSPHRASE": "not it"}, expect=2)
+    assert "passphrase" in wrong.stderr
+    missing = user("verify", "nope.json", expect=2)
+    assert "no such file" in missing.stderr
+    user("wallet", "present", "--categories", "hobbies", "--domain", "d", "--challenge", "c", "-o", "x.json", expect=2)
+    user("issue", "NobelPrize", "--data", "x.json", "--subject", "did:example:1", "--issuer", "abr", expect=2)
+    user("wallet", "init", expect=2)  # already exists
+    assert (
+        "Examples" in user("wallet", "present", "--help").stdout
+        or "Example" in user("wallet", "present", "--help").stdout
+    )
