@@ -10,7 +10,6 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
-	$(PY) -m ipykernel install --user --name vcred-venv --display-name "vcred" >/dev/null 2>&1 || true
 	touch $(STAMP)
 
 demo: $(STAMP)
