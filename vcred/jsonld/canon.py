@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 import pyoxigraph as ox
@@ -125,9 +126,13 @@ def _contexts_text(context: Any, loader: DocumentLoader, info: _Inlined, names: 
     return "[" + ",".join([_DETECTOR, *texts]) + "]"
 
 
+def _inlined_value(url: str) -> Any:
+    return json.loads(_inline_cache[url][0])
+
+
 def _pruned(urls: list[str], names: set[str]) -> list[str]:
     """Bundled contexts pruned to what ``names`` can reach (see vcred.jsonld.prune for why this is exact)."""
-    indexes = [prune.register(url, json.loads(_inline_cache[url][0])) for url in urls]
+    indexes = [prune.register(url, partial(_inlined_value, url)) for url in urls]
     seen: set[str] = set()
     shared: set[str] = set()
     for index in indexes:
@@ -135,7 +140,8 @@ def _pruned(urls: list[str], names: set[str]) -> list[str]:
         seen |= index.defined
     wanted = names | shared
     return [
-        prune.pruned_text(url, index.closure(wanted & index.defined)) for url, index in zip(urls, indexes, strict=True)
+        prune.pruned_text(url, prune.kept(url, frozenset(wanted & index.defined)))
+        for url, index in zip(urls, indexes, strict=True)
     ]
 
 
@@ -200,6 +206,15 @@ def _loss_message(iri: str) -> str:
     )
 
 
+_LOSS_MARKERS = tuple("<" + prefix for prefix in _LOSS_PREFIXES)
+
+
+def _check_text_then_quads(texts: Iterable[str], quads: Iterable[ox.Quad]) -> None:
+    """Cheap scan of the canonical text first; the quad walk (which names the term) only when it finds something."""
+    if any(marker in text for text in texts for marker in _LOSS_MARKERS):
+        _check_no_data_loss(quads)
+
+
 def _check_no_data_loss(quads: Iterable[ox.Quad]) -> None:
     for quad in quads:
         for term in (quad.predicate, quad.object, quad.subject, quad.graph_name):
@@ -210,7 +225,12 @@ def _check_no_data_loss(quads: Iterable[ox.Quad]) -> None:
 
 
 def _canonical_nquads(quads: list[ox.Quad], max_blank_nodes: int) -> str:
-    blank = {t for q in quads for t in (q.subject, q.object, q.graph_name) if isinstance(t, ox.BlankNode)}
+    # each quad brings at most three new blank nodes: count only when the limit could be reached
+    blank = (
+        {t for q in quads for t in (q.subject, q.object, q.graph_name) if isinstance(t, ox.BlankNode)}
+        if 3 * len(quads) > max_blank_nodes
+        else ()
+    )
     if len(blank) > max_blank_nodes:
         raise CanonicalizationError(
             f"document has {len(blank)} blank nodes (limit {max_blank_nodes}); refusing to canonicalize"
@@ -251,19 +271,20 @@ def canonize_rdfc(
     context = _check_context(document)
     info = _Inlined()
     body = _body_text(document, loader, info)
-    names = prune.names_in(document) if prune_contexts and '"@context"' not in body else None
+    names = prune.names_in_text(body) if prune_contexts and '"@context"' not in body else None
     contexts = _contexts_text(context, loader, info, names)
     if backend == "auto" and not _oxigraph_safe(body, document, info):
         return _canonize_pyld(document, loader, max_blank_nodes)
     text = '{"@context":' + contexts + ("," + body[1:] if body != "{}" else "}")
     try:
         quads = _parse(text)
-        _check_no_data_loss(quads)
+        canonical = _canonical_nquads(quads, max_blank_nodes)
+        _check_text_then_quads((canonical,), quads)
     except (CanonicalizationError, DataLossError):
         if backend == "oxigraph":
             raise
         return _canonize_pyld(document, loader, max_blank_nodes)  # the reference decides every rejection
-    return _canonical_nquads(quads, max_blank_nodes)
+    return canonical
 
 
 def _flat(config: dict[str, Any]) -> bool:
@@ -296,7 +317,7 @@ def canonize_rdfc_pair(
     info = _Inlined()
     if flat_doc and _flat(proof_config) and proof_config.get("@context") == context:
         body = _body_text(document, loader, info)
-        names = prune.names_in(document, proof_config) if '"@context"' not in body else None
+        names = prune.names_in_text(body) | prune.names_in(proof_config) if '"@context"' not in body else None
         contexts = _contexts_text(context, loader, info, names)
         if _oxigraph_safe(body, document, info):
             try:
@@ -314,7 +335,6 @@ def _pair_single_pass(contexts: str, body: str, proof_config: dict[str, Any], ma
     config_body = {"@id": marker, **{k: v for k, v in proof_config.items() if k != "@context"}}
     text = '{"@context":' + contexts + ',"@graph":[' + body + "," + json.dumps(config_body) + "]}"
     quads = _parse(text)
-    _check_no_data_loss(quads)
     marker_node = ox.NamedNode(marker)
     config_root = ox.BlankNode()
     doc_quads: list[ox.Quad] = []
@@ -328,7 +348,10 @@ def _pair_single_pass(contexts: str, body: str, proof_config: dict[str, Any], ma
             raise CanonicalizationError("unexpected reference to the proof configuration")
         else:
             doc_quads.append(quad)
-    return _canonical_nquads(doc_quads, max_blank_nodes), _canonical_nquads(config_quads, max_blank_nodes)
+    doc_text = _canonical_nquads(doc_quads, max_blank_nodes)
+    config_text = _canonical_nquads(config_quads, max_blank_nodes)
+    _check_text_then_quads((doc_text, config_text), quads)
+    return doc_text, config_text
 
 
 def _canonize_pyld(document: dict[str, Any], loader: DocumentLoader, max_blank_nodes: int) -> str:

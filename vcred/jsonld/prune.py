@@ -14,6 +14,8 @@ The tests compare pruned and unpruned results on the W3C vectors, the VC 2.0 sui
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -106,9 +108,30 @@ def pruned_text(index_key: str, keep: frozenset[str]) -> str:
 _REGISTERED: dict[str, ContextIndex] = {}
 
 
-def register(key: str, context: Any) -> ContextIndex:
-    """Index a bundled, inlined context under ``key`` (its URL) once."""
+def register(key: str, context: Callable[[], Any]) -> ContextIndex:
+    """Index a bundled, inlined context under ``key`` (its URL) once; ``context`` is only called the first time."""
     index = _REGISTERED.get(key)
     if index is None:
-        index = _REGISTERED[key] = ContextIndex(context)
+        index = _REGISTERED[key] = ContextIndex(context())
     return index
+
+
+@lru_cache(maxsize=1024)
+def kept(key: str, wanted: frozenset[str]) -> frozenset[str]:
+    """The closure of ``wanted`` in a registered context (cached: documents of one kind ask the same question)."""
+    return _REGISTERED[key].closure(set(wanted))
+
+
+_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+
+def names_in_text(text: str) -> set[str]:
+    """Like :func:`names_in`, from the document's JSON text (every key and string value, and their prefixes)."""
+    names: set[str] = set()
+    for raw in _STRING.findall(text):
+        value = json.loads(f'"{raw}"') if "\\" in raw else raw
+        names.add(value)
+        head, sep, _ = value.partition(":")
+        if sep:
+            names.add(head)
+    return names
