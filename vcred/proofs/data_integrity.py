@@ -7,6 +7,7 @@ errors for misuse.
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -163,6 +164,8 @@ def verify_proofs(
         return [Check.failed(f"{prefix}.proof", f"more than {MAX_PROOFS} proofs", PROOF_VERIFICATION_ERROR)]
     if not all(isinstance(p, dict) for p in proofs):
         return [Check.failed(f"{prefix}.proof", "every proof must be a JSON object", PROOF_VERIFICATION_ERROR)]
+    if len({json.dumps(p, sort_keys=True) for p in proofs}) != len(proofs):
+        return [Check.failed(f"{prefix}.proof", "the same proof appears twice", PROOF_VERIFICATION_ERROR)]
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     checks: list[Check] = []
     for index, proof in enumerate(proofs):
@@ -369,6 +372,10 @@ def _document_for(
     unsecured: dict[str, Any], proof: dict[str, Any], all_proofs: list[Any], suite: Cryptosuite, label: str
 ) -> dict[str, Any]:
     document = unsecured
+    if "@context" not in document:
+        raise _ProofFailedError(
+            Check.failed(f"{label}.transform", "the document has no @context", PROOF_TRANSFORMATION_ERROR)
+        )
     if "previousProof" in proof:
         previous = proof["previousProof"]
         if not (

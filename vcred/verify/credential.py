@@ -55,7 +55,27 @@ def verify_credential(
         ledger=ledger,
         trust=trust if trust is not None else opts.trust,
     )
-    return _verify(credential, ctx)
+    return _guarded(credential, ctx)
+
+
+def _guarded(credential: Any, ctx: _Context) -> VerificationReport:
+    """The pipeline behind a last safety net: a bug must never turn into an exception or a pass."""
+    try:
+        return _verify(credential, ctx)
+    except RecursionError:
+        report = VerificationReport()
+        report.checks.append(Check.failed("vc.input", "the input nests too deeply", MALFORMED))
+        return report
+    except Exception as exc:
+        report = VerificationReport()
+        report.checks.append(
+            Check.failed(
+                "vc.internal",
+                f"verification stopped on an internal error ({type(exc).__name__}); the credential is not accepted",
+                "INTERNAL_ERROR",
+            )
+        )
+        return report
 
 
 def _resolver_for(ledger: Any) -> DIDResolver:

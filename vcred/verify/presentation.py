@@ -15,7 +15,7 @@ from vcred.jose.vc_jwt import VP_JWT, JwtExpectations, verify_jwt
 from vcred.jsonld.loader import DocumentLoader, as_loader
 from vcred.proofs.data_integrity import ProofExpectations, verify_proofs
 from vcred.report import Check, CheckStatus, PresentationReport
-from vcred.verify.credential import _Context, _read_input, _resolver_for, _verify
+from vcred.verify.credential import _Context, _guarded, _read_input, _resolver_for
 from vcred.verify.options import VerifyOptions
 from vcred.verify.replay import ReplayCache
 
@@ -46,6 +46,49 @@ def verify_presentation(
     """
     if not (isinstance(challenge, str) and challenge) or not (isinstance(domain, str) and domain):
         raise UsageError("verify_presentation needs the challenge and domain you gave the holder")
+    if now is not None:
+        require_aware(now)
+    try:
+        return _verify_presentation(
+            presentation,
+            challenge,
+            domain,
+            now,
+            resolver,
+            loader,
+            status_fetcher,
+            ledger,
+            trust,
+            replay_cache,
+            require_expiry,
+            options,
+        )
+    except Exception as exc:  # a bug must never turn into an exception or a pass
+        report = PresentationReport()
+        report.checks.append(
+            Check.failed(
+                "vp.internal",
+                f"verification stopped on an internal error ({type(exc).__name__}); the presentation is not accepted",
+                "INTERNAL_ERROR",
+            )
+        )
+        return report
+
+
+def _verify_presentation(
+    presentation: Any,
+    challenge: str,
+    domain: str,
+    now: datetime | None,
+    resolver: DIDResolver | None,
+    loader: DocumentLoader | None,
+    status_fetcher: Any,
+    ledger: Any,
+    trust: Any,
+    replay_cache: ReplayCache | None,
+    require_expiry: bool,
+    options: VerifyOptions | None,
+) -> PresentationReport:
     opts = options or VerifyOptions()
     moment = require_aware(now) if now is not None else (opts.now or utcnow())
     ledger = ledger if ledger is not None else opts.ledger
@@ -141,7 +184,7 @@ def verify_presentation(
         )
         items = []
     for item in items:
-        report.credentials.append(_verify(item, ctx))
+        report.credentials.append(_guarded(item, ctx))
     if items:
         bad = [i for i, r in enumerate(report.credentials) if not r.verified]
         if bad:

@@ -1,0 +1,195 @@
+"""Every mutation of what was signed fails verification; the spec's harmless changes still verify."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import datetime as dt
+import json
+import random
+
+import pytest
+from support_attacks import MUTATIONS_PER_FORM, count
+from support_mutations import mutate
+
+import vcred
+from vcred.did.key import did_key_method_id
+from vcred.examples import ISSUER_ROLES, accreditation_credentials, radiologist_credentials
+from vcred.testing import FIXED_NOW, insecure_seeded_key
+
+KEYS = {role: insecure_seeded_key(f"attack {role}") for role in ISSUER_ROLES}
+ISSUERS = {role: key.public_key.did_key for role, key in KEYS.items()}
+ROLE = {did: role for role, did in ISSUERS.items()}
+HOLDER = insecure_seeded_key("attack holder")
+UNSIGNED = radiologist_credentials(ISSUERS, HOLDER.public_key.did_key, now=FIXED_NOW) + accreditation_credentials(
+    ISSUERS, now=FIXED_NOW
+)
+FAMILIES = {}
+for _c in UNSIGNED:
+    FAMILIES.setdefault(_c["type"][1], _c)
+CHALLENGE, DOMAIN = "attack-challenge", "credentialing.stmarys.example"
+
+
+def sign(credential, suite):
+    return vcred.issue_credential(credential, KEYS[ROLE[credential["issuer"]]], suite=suite, now=FIXED_NOW)
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def verify_any(document, presentation: bool):
+    if presentation:
+        return vcred.verify_presentation(document, challenge=CHALLENGE, domain=DOMAIN, now=FIXED_NOW)
+    return vcred.verify_credential(document, now=FIXED_NOW)
+
+
+def run_mutations(form: str, signed, presentation: bool, seed: int) -> None:
+    rng = random.Random(seed)
+    is_jwt = isinstance(signed, str)
+    if is_jwt:
+        header, payload, signature = signed.split(".")
+        document = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    else:
+        document = signed
+    tried = 0
+    while tried < MUTATIONS_PER_FORM:
+        drawn = mutate(document, rng)
+        if drawn is None:
+            continue
+        description, mutated = drawn
+        candidate = f"{header}.{b64(json.dumps(mutated).encode())}.{signature}" if is_jwt else mutated
+        tried += 1
+        count(form, "mutations tried")
+        report = verify_any(candidate, presentation)
+        if "jcs" in form and description == "remove ('proof', '@context')":
+            # eddsa-jcs-2022 §3.3.5 rebuilds the proof configuration's @context from the document: unchanged
+            assert report.verified
+            count(form, "harmless accepted")
+            continue
+        assert not report.verified, f"{form}: accepted after {description}"
+        assert not any(c.id.endswith(".internal") for c in report.checks), f"{form}: internal error on {description}"
+        count(form, "rejected")
+
+
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022", "vc+jwt"])
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_credential_mutations(family, suite):
+    run_mutations(f"credential {suite}", sign(FAMILIES[family], suite), False, hash((family, suite)) & 0xFFFF)
+
+
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022", "vp+jwt"])
+def test_presentation_mutations(suite):
+    credentials = [sign(c, "eddsa-rdfc-2022") for c in UNSIGNED[:4]]
+    vp = vcred.create_presentation(
+        credentials,
+        HOLDER,
+        challenge=CHALLENGE,
+        domain=DOMAIN,
+        expires=dt.timedelta(hours=1),
+        suite=suite,
+        now=FIXED_NOW,
+    )
+    assert verify_any(vp, True).verified
+    run_mutations(f"presentation {suite}", vp, True, len(suite))
+
+
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022"])
+def test_harmless_changes_still_verify(suite):
+    for family in sorted(FAMILIES):
+        signed = sign(FAMILIES[family], suite)
+        reordered = json.loads(json.dumps(signed, sort_keys=True))
+        reordered = dict(reversed(list(reordered.items())))
+        for text in (json.dumps(reordered), json.dumps(signed, indent=4), "\n  " + json.dumps(signed) + "\n"):
+            assert vcred.verify_credential(text, now=FIXED_NOW).verified
+            count(f"credential {suite}", "harmless accepted")
+        if suite == "eddsa-rdfc-2022":  # RDF has no order: JSON-LD arrays of types are sets
+            swapped = copy.deepcopy(signed)
+            swapped["type"] = list(reversed(swapped["type"]))
+            assert vcred.verify_credential(swapped, now=FIXED_NOW).verified
+            count(f"credential {suite}", "harmless accepted")
+        else:  # JCS signs bytes: the same reordering must fail
+            swapped = copy.deepcopy(signed)
+            swapped["type"] = list(reversed(swapped["type"]))
+            assert not vcred.verify_credential(swapped, now=FIXED_NOW).verified
+            count(f"credential {suite}", "rejected")
+
+
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022"])
+def test_structural_attacks_on_proofs(suite):
+    board = sign(FAMILIES["BoardCertificationCredential"], suite)
+    license_ = sign(FAMILIES["MedicalLicenseCredential"], suite)
+    cases = {
+        "swap proofs between documents": {**board, "proof": license_["proof"]},
+        "strip the proof": {k: v for k, v in board.items() if k != "proof"},
+        "duplicate the proof": {**board, "proof": [board["proof"], board["proof"]]},
+        "empty proof set": {**board, "proof": []},
+        "another issuer's key": {
+            **board,
+            "proof": {**board["proof"], "verificationMethod": did_key_method_id(KEYS["insurer"].public_key)},
+        },
+        "a proof for authentication": {**board, "proof": {**board["proof"], "proofPurpose": "authentication"}},
+        "an extra proof by a stranger": {
+            **board,
+            "proof": [
+                board["proof"],
+                sign({**FAMILIES["BoardCertificationCredential"], "issuer": ISSUERS["insurer"]}, suite)["proof"],
+            ],
+        },
+    }
+    for name, document in cases.items():
+        assert not vcred.verify_credential(document, now=FIXED_NOW).verified, name
+        count(f"credential {suite}", "structural attacks rejected")
+
+
+def _forge(header: dict, payload: dict, sign) -> str:
+    signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(payload).encode())}"
+    return f"{signing_input}.{b64(sign(signing_input.encode()))}"
+
+
+def test_jose_pitfalls_end_to_end():
+    import hashlib
+    import hmac
+
+    board_key = KEYS["board"]
+    credential = FAMILIES["BoardCertificationCredential"]
+    kid = did_key_method_id(board_key.public_key)
+    attacker = insecure_seeded_key("jose attacker")
+    vp = vcred.create_presentation(
+        [sign(credential, "vc+jwt")],
+        HOLDER,
+        challenge=CHALLENGE,
+        domain=DOMAIN,
+        expires=dt.timedelta(hours=1),
+        suite="vp+jwt",
+        now=FIXED_NOW,
+    )
+    forged = {
+        "alg none": _forge({"alg": "none", "kid": kid, "typ": "vc+jwt"}, credential, lambda m: b""),
+        "HS256 with the public key": _forge(
+            {"alg": "HS256", "kid": kid, "typ": "vc+jwt"},
+            credential,
+            lambda m: hmac.new(board_key.public_key.raw, m, hashlib.sha256).digest(),
+        ),
+        "kid of another DID": _forge(
+            {"alg": "EdDSA", "kid": did_key_method_id(attacker.public_key)}, credential, attacker.sign
+        ),
+        "kid pointing at another fragment": _forge(
+            {"alg": "EdDSA", "kid": board_key.public_key.did_key + "#other"}, credential, board_key.sign
+        ),
+        "crit header": _forge({"alg": "EdDSA", "kid": kid, "crit": ["b64"], "b64": False}, credential, board_key.sign),
+        "vc claim disagreeing with the payload": _forge(
+            {"alg": "EdDSA", "kid": kid},
+            {**credential, "vc": {**credential, "credentialSubject": {"id": "x"}}},
+            board_key.sign,
+        ),
+        "a vp+jwt presented as a credential": vp,
+    }
+    for name, token in forged.items():
+        report = vcred.verify_credential(token, now=FIXED_NOW)
+        assert not report.verified, name
+        count("vc+jwt", "JOSE pitfalls rejected")
+    presented_as_vp = vcred.verify_presentation(
+        sign(credential, "vc+jwt"), challenge=CHALLENGE, domain=DOMAIN, now=FIXED_NOW
+    )
+    assert not presented_as_vp.verified
