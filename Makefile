@@ -27,7 +27,8 @@ bench: $(STAMP)
 	$(PY) bench/run.py
 
 fuzz: $(STAMP)
-	VCRED_FUZZ=full $(PY) -m pytest -p no:cacheprovider tests/attacks -s
+	VCRED_FUZZ=full VCRED_WALLET_KILLS=200 VCRED_LEDGER_KILLS=150 $(PY) -m pytest -p no:cacheprovider \
+		tests/attacks tests/wallet/test_wallet_crash.py tests/ledger/test_ledger_crash.py
 
 clean:
 	rm -rf $(VENV) .vcred-data build *.egg-info

@@ -10,6 +10,8 @@ import sys
 import textwrap
 import time
 
+from support_attacks import count
+
 from vcred.ledger import Ledger
 from vcred.testing import insecure_seeded_key
 
@@ -69,4 +71,5 @@ def test_sigkill_during_appends(tmp_path):
         assert ledger.size % 25 == 0, "a batch was half written"
         ledger.checkpoint()
         ledger.store.close()
+        count("faults: ledger SIGKILLs", "survived")
     assert acknowledged > 0

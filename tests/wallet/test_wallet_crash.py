@@ -11,6 +11,8 @@ import sys
 import textwrap
 import time
 
+from support_attacks import count
+
 import vcred
 from vcred.testing import FIXED_NOW, insecure_seeded_key, sample_credential
 from vcred.wallet import UNSAFE_FAST_KDF_FOR_TESTS, Wallet
@@ -54,5 +56,6 @@ def test_sigkill_during_imports(tmp_path):
         acknowledged.update(line.strip() for line in out.splitlines() if line.strip())
         wallet = Wallet.open(path, "pw")  # never corrupt
         assert acknowledged <= {c.id for c in wallet.credentials}
+        count("faults: wallet SIGKILLs", "survived")
     assert acknowledged
     assert not list(tmp_path.glob(".wallet.vcw.*.tmp")) or True  # stray temp files are harmless and ignored

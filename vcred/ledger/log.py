@@ -239,6 +239,8 @@ class Ledger:
         size = self.size
         saved = self.store.latest_checkpoint()
         try:
+            if full and isinstance(self.store, SQLiteStore):
+                self.store.check_storage()
             if full:
                 from vcred.ledger.merkle import MemoryTree
 

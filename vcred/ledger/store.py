@@ -99,6 +99,15 @@ class SQLiteStore:
         """Close the database."""
         self._db.close()
 
+    def check_storage(self) -> None:
+        """SQLite's own structural check (catches damaged pages the Merkle checks cannot reach)."""
+        try:
+            result = self._db.execute("PRAGMA quick_check").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"the ledger database is damaged: {exc}") from None
+        if result != "ok":
+            raise StorageError(f"the ledger database is damaged: {result}")
+
     def backup_to(self, path: str | Path) -> None:
         """A consistent copy of the database (WAL included) at ``path``."""
         target = sqlite3.connect(path)
