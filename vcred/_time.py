@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 _DATE_TIME_STAMP = re.compile(
     r"^-?(?P<year>[0-9]{4,})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})"
     r"T(?P<hour>[0-9]{2}):(?P<minute>[0-9]{2}):(?P<second>[0-9]{2})(?P<fraction>\.[0-9]+)?"
-    r"(?P<tz>Z|[+-][0-9]{2}:[0-9]{2})$"
+    r"(?P<tz>Z|[+-][0-9]{2}:[0-9]{2})\Z"
 )
 
 

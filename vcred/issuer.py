@@ -25,7 +25,7 @@ from vcred.local import LocalSetting, read_json, write_secret_json
 from vcred.model.families import build_credential
 from vcred.status.issuer import StatusList
 
-_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}\Z")
 STATUS_BASE = "https://status.vcred.local"
 
 

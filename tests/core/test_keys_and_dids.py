@@ -99,6 +99,13 @@ def test_bad_multikey_values(value):
         Ed25519PublicKey.from_multibase(value)
 
 
+def test_base58_is_strict_about_its_alphabet():
+    key = Ed25519SigningKey(bytes(32))
+    for variant in (key.public_key.multibase + " ", " " + key.public_key.multibase, key.public_key.multibase + "\n"):
+        with pytest.raises(KeyFormatError):
+            Ed25519PublicKey.from_multibase(variant)
+
+
 def test_secret_key_round_trip_and_repr_hides_secret():
     key = Ed25519SigningKey.generate()
     assert Ed25519SigningKey.from_multibase(key.secret_multibase).public_key == key.public_key

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 import base58
 
@@ -16,6 +17,8 @@ from vcred.errors import KeyFormatError
 ED25519_PUB_HEADER = b"\xed\x01"
 ED25519_PRIV_HEADER = b"\x80\x26"
 _MAX_MULTIBASE_CHARS = 4096  # keys and signatures are tiny; refuse to decode anything large
+# the base58 library tolerates surrounding whitespace; an encoding is only valid if it is exactly the alphabet
+_BASE58 = re.compile(r"^[1-9A-HJ-NP-Za-km-z]+\Z")
 
 
 def encode_base58btc(data: bytes) -> str:
@@ -30,6 +33,8 @@ def decode_base58btc(value: str) -> bytes:
     if len(value) > _MAX_MULTIBASE_CHARS:
         raise KeyFormatError("multibase value is too long")
     body = value[1:]
+    if not _BASE58.fullmatch(body):
+        raise KeyFormatError("invalid base58btc value: characters outside the base58 alphabet")
     try:
         number = base58.b58decode_int(body.encode("ascii"))
     except (ValueError, UnicodeEncodeError) as exc:

@@ -19,9 +19,9 @@ from vcred.errors import KeyFormatError, LedgerError, SignatureError
 
 MAX_NOTE_BYTES = 16_384
 MAX_SIGNATURES = 32
-_NAME = re.compile(r"^[\x21-\x7e]{1,128}$")  # printable, no spaces, no '+' issues for our own use
-_ORIGIN = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,254}$")
-_SIZE = re.compile(r"^(0|[1-9][0-9]{0,18})$")
+_NAME = re.compile(r"^[\x21-\x7e]{1,128}\Z")  # printable, no spaces, no '+' issues for our own use
+_ORIGIN = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,254}\Z")
+_SIZE = re.compile(r"^(0|[1-9][0-9]{0,18})\Z")
 _SIG_LINE = "\u2014 "
 _ED25519 = b"\x01"
 _COSIGNATURE = b"\x04"

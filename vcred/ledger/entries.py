@@ -21,11 +21,11 @@ from vcred.model.credential import is_url
 
 DOMAIN = b"vcred-ledger-entry/v1\n"
 MAX_ENTRY_BYTES = 8192
-_DID = re.compile(r"^did:[a-z0-9]+:[A-Za-z0-9._:%\-]{1,512}$")
-_DID_URL = re.compile(r"^did:[a-z0-9]+:[A-Za-z0-9._:%\-]{1,512}#[A-Za-z0-9._\-]{1,128}$")
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_MULTIKEY = re.compile(r"^z6Mk[1-9A-HJ-NP-Za-km-z]{44}$")
-_MULTIBASE_SIG = re.compile(r"^z[1-9A-HJ-NP-Za-km-z]{80,90}$")
+_DID = re.compile(r"^did:[a-z0-9]+:[A-Za-z0-9._:%\-]{1,512}\Z")
+_DID_URL = re.compile(r"^did:[a-z0-9]+:[A-Za-z0-9._:%\-]{1,512}#[A-Za-z0-9._\-]{1,128}\Z")
+_HEX64 = re.compile(r"^[0-9a-f]{64}\Z")
+_MULTIKEY = re.compile(r"^z6Mk[1-9A-HJ-NP-Za-km-z]{44}\Z")
+_MULTIBASE_SIG = re.compile(r"^z[1-9A-HJ-NP-Za-km-z]{80,90}\Z")
 
 
 def _did(v: Any) -> bool:

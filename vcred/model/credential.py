@@ -13,7 +13,7 @@ from vcred._time import parse_datetime_stamp
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]+$")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]+\Z")
 _LANGUAGE_KEYS = {"@value", "@language", "@direction"}
 _TYPED_OBJECTS = ("credentialStatus", "credentialSchema", "termsOfUse", "evidence", "refreshService")
 

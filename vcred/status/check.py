@@ -22,8 +22,8 @@ from vcred.status.bitstring import Bitstring, StatusListError
 from vcred.status.fetch import StatusFetcher, StatusFetchError
 
 MAX_ENTRIES_PER_CREDENTIAL = 8
-_PURPOSE = re.compile(r"^[a-z][a-zA-Z0-9_-]{0,30}$")
-_INDEX = re.compile(r"^(0|[1-9][0-9]{0,9})$")
+_PURPOSE = re.compile(r"^[a-z][a-zA-Z0-9_-]{0,30}\Z")
+_INDEX = re.compile(r"^(0|[1-9][0-9]{0,9})\Z")
 
 
 @dataclass(frozen=True)
