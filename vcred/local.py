@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vcred._files import write_atomically
 from vcred.crypto.keys import Ed25519SigningKey
 from vcred.errors import StorageError
 from vcred.ledger.log import Ledger, LedgerClient, Witness
 from vcred.status.fetch import DirectoryFetcher
-from vcred.wallet.vault import write_atomically
 
 ORIGIN = "ledger.vcred.local/main"
 OPERATOR = "ledger.vcred.local"

@@ -235,20 +235,17 @@ class LedgerDidResolver:
     def __init__(self, source: DidEventSource) -> None:
         self._source = source
 
-    def resolve(self, did: str, *, as_of: datetime | None = None) -> ResolutionResult:
-        """The document as of ``as_of`` (default: now)."""
+    def _state(self, did: str) -> DidState:
         bare, _ = split_did_url(did)
         try:
-            state = replay(bare, self._source.did_events(bare))
+            return replay(bare, self._source.did_events(bare))
         except LedgerError as exc:
             raise ResolutionError(f"cannot resolve {bare[:80]}: {exc.message}") from None
-        return document_at(state, as_of=as_of)
+
+    def resolve(self, did: str, *, as_of: datetime | None = None) -> ResolutionResult:
+        """The document as of ``as_of`` (default: now)."""
+        return document_at(self._state(did), as_of=as_of)
 
     def resolve_version(self, did: str, version: int) -> ResolutionResult:
         """The document at a version."""
-        bare, _ = split_did_url(did)
-        try:
-            state = replay(bare, self._source.did_events(bare))
-        except LedgerError as exc:
-            raise ResolutionError(f"cannot resolve {bare[:80]}: {exc.message}") from None
-        return document_at(state, version=version)
+        return document_at(self._state(did), version=version)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from vcred._time import parse_datetime_stamp
+from vcred.issue import issuer_id
 from vcred.model.credential import is_url
 from vcred.report import Check, VerificationReport
 from vcred.status.bitstring import Bitstring, StatusListError
@@ -76,13 +77,6 @@ class _StatusFailedError(Exception):
         self.code = code
 
 
-def _issuer_of(document: dict[str, Any]) -> str | None:
-    issuer = document.get("issuer")
-    if isinstance(issuer, dict):
-        issuer = issuer.get("id")
-    return issuer if isinstance(issuer, str) else None
-
-
 def _load(
     url: str,
     fetcher: StatusFetcher,
@@ -121,7 +115,7 @@ def _load(
     until = document.get("validUntil")
     return VerifiedList(
         url=url,
-        issuer=_issuer_of(document) or "",
+        issuer=issuer_id(document) or "",
         purposes=purpose_list,
         bits=bits,
         sha256=hashlib.sha256(raw).hexdigest(),
@@ -190,7 +184,7 @@ def _check_entry(
             listed = _load(url, fetcher, verify_list, now, 1)
             if cache:
                 cache.put(listed)
-        if listed.issuer != _issuer_of(credential):
+        if listed.issuer != issuer_id(credential):
             raise _StatusFailedError(
                 "the status list was issued by someone other than the credential's issuer", "STATUS_VERIFICATION_ERROR"
             )

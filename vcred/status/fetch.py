@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 from typing import Protocol
 
-from vcred.errors import StorageError
+from vcred._files import write_atomically
 
 MAX_LIST_BYTES = 5_000_000
 
@@ -64,25 +63,7 @@ class DirectoryFetcher:
     def publish(self, url: str, content: bytes | str) -> Path:
         """Atomically write ``content`` as the list at ``url`` (temp file, fsync, rename, directory fsync)."""
         data = content.encode("utf-8") if isinstance(content, str) else content
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".publish-")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, self.path_for(url))
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-            dir_fd = os.open(self.directory, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
-        except OSError as exc:
-            raise StorageError(f"cannot publish the status list in {self.directory}: {exc}") from None
+        write_atomically(self.path_for(url), data, mode=0o644)
         return self.path_for(url)
 
     def fetch(self, url: str) -> bytes:

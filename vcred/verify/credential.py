@@ -43,10 +43,27 @@ def verify_credential(
     >>> report.verified, report.checks[0].id
     (False, 'vc.input')
     """
+    ctx = make_context(
+        options, now=now, resolver=resolver, loader=loader, status_fetcher=status_fetcher, ledger=ledger, trust=trust
+    )
+    return _guarded(credential, ctx)
+
+
+def make_context(
+    options: VerifyOptions | None,
+    *,
+    now: datetime | None,
+    resolver: DIDResolver | None,
+    loader: DocumentLoader | None,
+    status_fetcher: Any,
+    ledger: Any,
+    trust: Any,
+) -> _Context:
+    """Merge keyword arguments over ``options``; the defaults are offline (bundled contexts, did:key/jwk/web)."""
     opts = options or VerifyOptions()
     moment = require_aware(now) if now is not None else (opts.now or utcnow())
     ledger = ledger if ledger is not None else opts.ledger
-    ctx = _Context(
+    return _Context(
         opts=opts,
         now=moment,
         resolver=resolver or opts.resolver or _resolver_for(ledger),
@@ -55,7 +72,6 @@ def verify_credential(
         ledger=ledger,
         trust=trust if trust is not None else opts.trust,
     )
-    return _guarded(credential, ctx)
 
 
 def _guarded(credential: Any, ctx: _Context) -> VerificationReport:

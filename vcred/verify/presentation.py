@@ -8,14 +8,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from vcred._json import InputRejectedError
-from vcred._time import parse_datetime_stamp, require_aware, utcnow
+from vcred._time import parse_datetime_stamp, require_aware
 from vcred.did.resolver import DIDResolver
 from vcred.errors import UsageError
 from vcred.jose.vc_jwt import VP_JWT, JwtExpectations, verify_jwt
-from vcred.jsonld.loader import DocumentLoader, as_loader
+from vcred.jsonld.loader import DocumentLoader
 from vcred.proofs.data_integrity import ProofExpectations, verify_proofs
 from vcred.report import Check, CheckStatus, PresentationReport
-from vcred.verify.credential import _Context, _guarded, _read_input, _resolver_for
+from vcred.verify.credential import _guarded, _read_input, make_context
 from vcred.verify.options import VerifyOptions
 from vcred.verify.replay import ReplayCache
 
@@ -89,18 +89,10 @@ def _verify_presentation(
     require_expiry: bool,
     options: VerifyOptions | None,
 ) -> PresentationReport:
-    opts = options or VerifyOptions()
-    moment = require_aware(now) if now is not None else (opts.now or utcnow())
-    ledger = ledger if ledger is not None else opts.ledger
-    ctx = _Context(
-        opts=opts,
-        now=moment,
-        resolver=resolver or opts.resolver or _resolver_for(ledger),
-        loader=as_loader(loader or opts.loader),
-        status_fetcher=status_fetcher if status_fetcher is not None else opts.status_fetcher,
-        ledger=ledger,
-        trust=trust if trust is not None else opts.trust,
+    ctx = make_context(
+        options, now=now, resolver=resolver, loader=loader, status_fetcher=status_fetcher, ledger=ledger, trust=trust
     )
+    opts, moment = ctx.opts, ctx.now
     report = PresentationReport()
     checks = report.checks
     try:

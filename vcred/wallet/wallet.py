@@ -19,6 +19,7 @@ from typing import Any
 
 import platformdirs
 
+from vcred._files import write_atomically
 from vcred._time import format_datetime_stamp, require_aware, utcnow
 from vcred.crypto.keys import Ed25519SigningKey
 from vcred.crypto.sealing import DEFAULT_KDF, KdfParams
@@ -32,7 +33,6 @@ from vcred.wallet.vault import (
     locked,
     read_file,
     remove_stale_temporaries,
-    write_atomically,
 )
 
 FORMS = ("di", "jwt")
