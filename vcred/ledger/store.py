@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from vcred.errors import StorageError
 
@@ -126,7 +126,8 @@ class SQLiteStore:
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        row = self._db.execute("SELECT hash FROM nodes WHERE level=? AND idx=?", key).fetchone()
+        rows = self._query("SELECT hash FROM nodes WHERE level=? AND idx=?", key)
+        row = rows[0] if rows else None
         if row is None:
             raise StorageError(f"the ledger database is missing tree node {level}/{index}; it is damaged")
         if level >= 8:
@@ -153,6 +154,13 @@ class SQLiteStore:
             raise StorageError(f"cannot write to the ledger database: {exc}") from None
         self._size += len(entries)
 
+    def _query(self, sql: str, args: tuple[object, ...] = ()) -> list[Any]:
+        """Run a read; a damaged database (bad pages, undecodable text) becomes a StorageError."""
+        try:
+            return self._db.execute(sql, args).fetchall()
+        except sqlite3.Error as exc:
+            raise StorageError(f"the ledger database is damaged: {exc}") from None
+
     def _row(self, row: tuple[int, bytes, bytes, str, str, int]) -> StoredEntry:
         return StoredEntry(
             index=row[0], leaf=bytes(row[1]), raw=bytes(row[2]), kind=row[3], subject=row[4], timestamp=row[5]
@@ -160,36 +168,40 @@ class SQLiteStore:
 
     def entry(self, index: int) -> StoredEntry:
         """The entry at ``index``."""
-        row = self._db.execute("SELECT idx, leaf, raw, kind, subject, ts FROM entries WHERE idx=?", (index,)).fetchone()
+        rows = self._query("SELECT idx, leaf, raw, kind, subject, ts FROM entries WHERE idx=?", (index,))
+        row = rows[0] if rows else None
         if row is None:
             raise StorageError(f"no entry {index} in the ledger")
         return self._row(row)
 
     def has_leaf(self, leaf: bytes) -> bool:
         """True when an identical entry exists."""
-        return self._db.execute("SELECT 1 FROM entries WHERE leaf=?", (leaf,)).fetchone() is not None
+        return bool(self._query("SELECT 1 FROM entries WHERE leaf=?", (leaf,)))
 
     def entries_about(self, subject: str, kinds: Sequence[str]) -> list[StoredEntry]:
         """Entries of ``kinds`` about ``subject`` in order."""
         marks = ",".join("?" for _ in kinds)
-        rows = self._db.execute(
+        rows = self._query(
             f"SELECT idx, leaf, raw, kind, subject, ts FROM entries WHERE subject=? AND kind IN ({marks}) ORDER BY idx",  # noqa: S608 - placeholders only
             (subject, *kinds),
-        ).fetchall()
+        )
         return [self._row(r) for r in rows]
 
     def save_checkpoint(self, size: int, note: str) -> None:
         """Remember a signed checkpoint."""
-        self._db.execute("INSERT OR REPLACE INTO checkpoints (size, note) VALUES (?, ?)", (size, note))
+        try:
+            self._db.execute("INSERT OR REPLACE INTO checkpoints (size, note) VALUES (?, ?)", (size, note))
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot record the checkpoint: {exc}") from None
 
     def latest_checkpoint(self) -> tuple[int, str] | None:
         """The newest signed checkpoint."""
-        row = self._db.execute("SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1").fetchone()
-        return (int(row[0]), str(row[1])) if row else None
+        rows = self._query("SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1")
+        return (int(rows[0][0]), str(rows[0][1])) if rows else None
 
     def iter_entries(self) -> Iterator[StoredEntry]:
         """Every entry in order."""
-        for row in self._db.execute("SELECT idx, leaf, raw, kind, subject, ts FROM entries ORDER BY idx"):
+        for row in self._query("SELECT idx, leaf, raw, kind, subject, ts FROM entries ORDER BY idx"):
             yield self._row(row)
 
 
