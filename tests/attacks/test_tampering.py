@@ -202,3 +202,21 @@ def test_regression_whitespace_around_a_proof_value():
     for variant in (signed["proof"]["proofValue"] + " ", " " + signed["proof"]["proofValue"]):
         altered = {**signed, "proof": {**signed["proof"], "proofValue": variant}}
         assert not vcred.verify_credential(altered, now=FIXED_NOW).verified
+
+
+def test_regression_context_appended_to_a_jcs_document():
+    """Found by this suite: eddsa-jcs-2022 lets unsigned contexts be appended; vcred refuses them."""
+    credential = sign(FAMILIES["CMECredential"], "eddsa-jcs-2022")
+    extended = {**credential, "@context": [*credential["@context"], {"topic": "https://evil.example/topic"}]}
+    assert not vcred.verify_credential(extended, now=FIXED_NOW).verified
+    vp = vcred.create_presentation(
+        [credential],
+        HOLDER,
+        challenge=CHALLENGE,
+        domain=DOMAIN,
+        expires=dt.timedelta(hours=1),
+        suite="eddsa-jcs-2022",
+        now=FIXED_NOW,
+    )
+    appended = {**vp, "@context": [*vp["@context"], "https://www.w3.org/ns/credentials/examples/v2"]}
+    assert not verify_any(appended, True).verified

@@ -17,6 +17,9 @@ def check_well_formed_presentation(doc: Any) -> list[str]:
     context = as_list(doc.get("@context"))
     if not context or context[0] != VC_V2:
         problems.append(f"@context: the first item must be {VC_V2}")
+    for index, item in enumerate(context):
+        if not (is_url(item) or isinstance(item, dict)):
+            problems.append(f"@context[{index}]: must be a URL or a context object")
     if "id" in doc and not is_url(doc["id"]):
         problems.append("id: must be a single URL")
     if "VerifiablePresentation" not in types_of(doc):

@@ -37,6 +37,10 @@ class EddsaJcs2022:
         doc_list = doc_ctx if isinstance(doc_ctx, list) else [doc_ctx]
         if doc_list[: len(proof_list)] != proof_list:
             raise ValueError("the document's @context does not start with the proof's @context")
+        if len(doc_list) != len(proof_list):
+            # The spec lets contexts be appended after signing, unsigned. They can change what signed terms mean,
+            # so vcred refuses them (README: where vcred differs).
+            raise ValueError("the document's @context has entries the proof does not cover")
         return {**document, "@context": proof_ctx}
 
     def hash_data(self, document: dict[str, Any], proof_config: dict[str, Any], *, loader: DocumentLoader) -> bytes:
