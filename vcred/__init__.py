@@ -5,10 +5,15 @@ credentialing offices verify them and get a report with every check and its reas
 
     import vcred
     report = vcred.verify_credential(credential_json)   # report.verified, report.checks
+
+Presentations: ``vcred.create_presentation`` / ``vcred.verify_presentation``; the office's decision:
+``vcred.evaluate(presentation_report, policy, now=...)``. Subpackages: ``vcred.did``, ``vcred.status``,
+``vcred.ledger``, ``vcred.wallet``, ``vcred.policy``, ``vcred.model.families``, ``vcred.testing``.
 """
 
 from vcred import errors
 from vcred.issue import issue_credential
+from vcred.policy.evaluate import CredentialingDecision, evaluate
 from vcred.present import create_presentation
 from vcred.report import Check, CheckStatus, PresentationReport, VerificationReport
 from vcred.verify.credential import verify_credential
@@ -21,6 +26,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Check",
     "CheckStatus",
+    "CredentialingDecision",
     "MemoryReplayCache",
     "PresentationReport",
     "VerificationReport",
@@ -28,6 +34,7 @@ __all__ = [
     "__version__",
     "create_presentation",
     "errors",
+    "evaluate",
     "issue_credential",
     "verify_credential",
     "verify_presentation",
