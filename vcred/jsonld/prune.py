@@ -65,9 +65,18 @@ class ContextIndex:
                 if term.startswith("@"):
                     continue
                 refs = self.refs.setdefault(term, set())
-                refs.update(names_in(definition) if isinstance(definition, dict) else _identifiers(str(definition)))
-                if isinstance(definition, dict) and "@context" in definition:
-                    self._index(definition["@context"])
+                if not isinstance(definition, dict):
+                    refs.update(_identifiers(str(definition)))
+                    continue
+                # a definition refers to the names in its own values (@id, @type, @index, @nest…); the terms its
+                # scoped context defines are definitions in their own right, indexed below, not references
+                refs.update(names_in({k: v for k, v in definition.items() if k != "@context"}))
+                scoped = definition.get("@context")
+                if scoped is not None:
+                    for nested in scoped if isinstance(scoped, list) else [scoped]:
+                        if isinstance(nested, dict):
+                            refs.update(names_in({k: v for k, v in nested.items() if k.startswith("@")}))
+                    self._index(scoped)
 
     def closure(self, wanted: set[str]) -> frozenset[str]:
         """The defined names reachable from ``wanted`` through the definitions that refer to them."""
