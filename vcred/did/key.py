@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from vcred.crypto import multibase
@@ -34,32 +35,40 @@ class KeyResolver:
     def resolve(self, did: str, *, as_of: datetime | None = None) -> ResolutionResult:
         """Expand the DID into its document (``as_of`` is irrelevant: did:key has no history)."""
         bare, _ = split_did_url(did)
-        parts = bare.split(":")
-        if len(parts) != 3 or parts[1] != "key":
-            raise ResolutionError(f"not a did:key DID: {bare[:80]!r}")
-        value = parts[2]
-        try:
-            public_key, x_value = _key_material(value)
-        except KeyFormatError as exc:
-            raise ResolutionError(f"invalid did:key {bare[:80]!r}: {exc.message}") from None
-        vm_id = f"{bare}#{value}"
-        document: dict[str, Any] = {
-            "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
-            "id": bare,
-            "verificationMethod": [
-                {"id": vm_id, "type": "Multikey", "controller": bare, "publicKeyMultibase": value},
-                {"id": f"{bare}#{x_value}", "type": "Multikey", "controller": bare, "publicKeyMultibase": x_value},
-            ],
-            **{purpose: [vm_id] for purpose in PURPOSES},
-            "keyAgreement": [f"{bare}#{x_value}"],
-        }
-        method = VerificationMethod(id=vm_id, type="Multikey", controller=bare, public_key=public_key)
-        return ResolutionResult(
-            did=bare,
-            document=document,
-            methods={vm_id: method},
-            relationships={purpose: (vm_id,) for purpose in PURPOSES},
-        )
+        return _resolve(bare)
+
+
+@lru_cache(maxsize=4096)
+def _resolve(bare: str) -> ResolutionResult:
+    """did:key resolution is a pure function of the DID: results are cached, with a read-only document."""
+    parts = bare.split(":")
+    if len(parts) != 3 or parts[1] != "key":
+        raise ResolutionError(f"not a did:key DID: {bare[:80]!r}")
+    value = parts[2]
+    try:
+        public_key, x_value = _key_material(value)
+    except KeyFormatError as exc:
+        raise ResolutionError(f"invalid did:key {bare[:80]!r}: {exc.message}") from None
+    vm_id = f"{bare}#{value}"
+    document: dict[str, Any] = {
+        "@context": ("https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"),
+        "id": bare,
+        "verificationMethod": (
+            MappingProxyType({"id": vm_id, "type": "Multikey", "controller": bare, "publicKeyMultibase": value}),
+            MappingProxyType(
+                {"id": f"{bare}#{x_value}", "type": "Multikey", "controller": bare, "publicKeyMultibase": x_value}
+            ),
+        ),
+        **{purpose: (vm_id,) for purpose in PURPOSES},
+        "keyAgreement": (f"{bare}#{x_value}",),
+    }
+    method = VerificationMethod(id=vm_id, type="Multikey", controller=bare, public_key=public_key)
+    return ResolutionResult(
+        did=bare,
+        document=MappingProxyType(document),
+        methods=MappingProxyType({vm_id: method}),  # type: ignore[arg-type]
+        relationships=MappingProxyType({purpose: (vm_id,) for purpose in PURPOSES}),  # type: ignore[arg-type]
+    )
 
 
 @lru_cache(maxsize=4096)

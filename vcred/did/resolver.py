@@ -8,6 +8,7 @@ purpose, and which key is it?*
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -33,15 +34,27 @@ class ResolutionResult:
     """A resolved DID: the document, its methods by absolute id, and which ids each purpose authorises."""
 
     did: str
-    document: dict[str, Any]
+    document: Mapping[str, Any]
     methods: dict[str, VerificationMethod]
     relationships: dict[str, tuple[str, ...]]
     metadata: dict[str, Any] = field(default_factory=dict)
     deactivated: bool = False
 
+    def document_json(self) -> dict[str, Any]:
+        """The DID document as plain JSON data (documents of cached results are read-only mappings)."""
+        return _plain(self.document)  # type: ignore[no-any-return]
+
     def authorised(self, purpose: str) -> list[VerificationMethod]:
         """The methods authorised for ``purpose``."""
         return [self.methods[i] for i in self.relationships.get(purpose, ()) if i in self.methods]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 @runtime_checkable
@@ -92,7 +105,7 @@ class CompositeResolver:
     def resolve(self, did: str, *, as_of: datetime | None = None) -> ResolutionResult:
         """Resolve through the resolver registered for the DID's method."""
         bare, _ = split_did_url(did)
-        method = did_method(bare)
+        method = bare.split(":", 2)[1]
         resolver = self._methods.get(method)
         if resolver is None:
             raise ResolutionError(
