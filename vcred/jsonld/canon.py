@@ -21,6 +21,7 @@ which is the reference.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Iterable
 from functools import partial
@@ -36,6 +37,8 @@ from vcred.jsonld.loader import BundledLoader, DocumentLoader
 UNDEFINED_TERM_PREFIX = "urn:vcred:undefined-term:"
 RELATIVE_IRI_BASE = "https://relative-iri.vcred.invalid/"
 _DETECTOR = json.dumps({"@vocab": UNDEFINED_TERM_PREFIX})
+# a JSON string with a colon and a character no IRI may contain: possibly an invalid IRI
+_SUSPECT_IRI = re.compile(r'"[^"\\:]*:[^"\\]*?[ <>{}|^`][^"]*"')
 _LOSS_PREFIXES = (UNDEFINED_TERM_PREFIX, RELATIVE_IRI_BASE)
 DEFAULT_MAX_BLANK_NODES = 256  # RDFC-1.0 is exponential on crafted graphs; real credentials have a handful
 _MAX_CONTEXT_DEPTH = 8
@@ -52,6 +55,7 @@ class _Inlined:
     def __init__(self) -> None:
         self.scoped_types: set[str] = set()
         self.type_aliases: set[str] = {"@type"}
+        self.suspect_iri = False
 
 
 def _context_value(url: str, loader: DocumentLoader) -> Any:
@@ -107,7 +111,10 @@ def _context_text(entry: Any, loader: DocumentLoader, info: _Inlined) -> str:
         info.scoped_types.update(cached[1])
         info.type_aliases.update(cached[2])
         return cached[0]
-    return json.dumps(_inline(entry, loader, info))
+    text = json.dumps(_inline(entry, loader, info))
+    if _SUSPECT_IRI.search(text):
+        info.suspect_iri = True
+    return text
 
 
 def _default_bundled() -> BundledLoader:
@@ -174,8 +181,12 @@ def _body_text(document: dict[str, Any], loader: DocumentLoader, info: _Inlined)
 
 
 def _oxigraph_safe(body_text: str, body: Any, info: _Inlined) -> bool:
-    """False when the document uses a feature where oxigraph is known to differ from JSON-LD 1.1."""
-    if "@direction" in body_text:
+    """False when the document uses a feature where oxigraph is known to differ from JSON-LD 1.1.
+
+    That includes strings that could be IRIs but are not valid ones (a scheme and a space, say): oxigraph drops
+    such IRIs silently where pyld reports them, and anything dropped would be unsigned.
+    """
+    if "@direction" in body_text or info.suspect_iri or _SUSPECT_IRI.search(body_text):
         return False
     stack = [body]
     while stack:

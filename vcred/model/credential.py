@@ -110,6 +110,8 @@ def check_well_formed_credential(doc: Any) -> list[str]:
             _check_typed(field, doc[field], problems, need_id=field == "credentialSchema")
     if "relatedResource" in doc:
         _check_related(doc["relatedResource"], problems)
+    if "proof" in doc:
+        _check_typed("proof", doc["proof"], problems)
     return problems
 
 
