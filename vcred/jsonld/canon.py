@@ -37,8 +37,14 @@ from vcred.jsonld.loader import BundledLoader, DocumentLoader
 UNDEFINED_TERM_PREFIX = "urn:vcred:undefined-term:"
 RELATIVE_IRI_BASE = "https://relative-iri.vcred.invalid/"
 _DETECTOR = json.dumps({"@vocab": UNDEFINED_TERM_PREFIX})
-# a JSON string with a colon and a character no IRI may contain: possibly an invalid IRI
-_SUSPECT_IRI = re.compile(r'"[^"\\:]*:[^"\\]*?[ <>{}|^`][^"]*"')
+# a string with a colon and a character no IRI may contain could be an invalid IRI
+_NOT_IN_IRI = re.compile(r"[ <>{}|^`\\\x00-\x1f]")
+
+
+def _suspect_iri(strings: Iterable[str]) -> bool:
+    return any(":" in text and _NOT_IN_IRI.search(text) for text in strings)
+
+
 _LOSS_PREFIXES = (UNDEFINED_TERM_PREFIX, RELATIVE_IRI_BASE)
 DEFAULT_MAX_BLANK_NODES = 256  # RDFC-1.0 is exponential on crafted graphs; real credentials have a handful
 _MAX_CONTEXT_DEPTH = 8
@@ -112,7 +118,7 @@ def _context_text(entry: Any, loader: DocumentLoader, info: _Inlined) -> str:
         info.type_aliases.update(cached[2])
         return cached[0]
     text = json.dumps(_inline(entry, loader, info))
-    if _SUSPECT_IRI.search(text):
+    if _suspect_iri(prune.names_in_text(text)):
         info.suspect_iri = True
     return text
 
@@ -180,13 +186,15 @@ def _body_text(document: dict[str, Any], loader: DocumentLoader, info: _Inlined)
     return text
 
 
-def _oxigraph_safe(body_text: str, body: Any, info: _Inlined) -> bool:
+def _oxigraph_safe(body_text: str, body: Any, info: _Inlined, names: set[str] | None = None) -> bool:
     """False when the document uses a feature where oxigraph is known to differ from JSON-LD 1.1.
 
     That includes strings that could be IRIs but are not valid ones (a scheme and a space, say): oxigraph drops
     such IRIs silently where pyld reports them, and anything dropped would be unsigned.
     """
-    if "@direction" in body_text or info.suspect_iri or _SUSPECT_IRI.search(body_text):
+    if "@direction" in body_text or info.suspect_iri:
+        return False
+    if _suspect_iri(names if names is not None else prune.names_in_text(body_text)):
         return False
     stack = [body]
     while stack:
@@ -284,7 +292,7 @@ def canonize_rdfc(
     body = _body_text(document, loader, info)
     names = prune.names_in_text(body) if prune_contexts and '"@context"' not in body else None
     contexts = _contexts_text(context, loader, info, names)
-    if backend == "auto" and not _oxigraph_safe(body, document, info):
+    if backend == "auto" and not _oxigraph_safe(body, document, info, names):
         return _canonize_pyld(document, loader, max_blank_nodes)
     text = '{"@context":' + contexts + ("," + body[1:] if body != "{}" else "}")
     try:
@@ -330,7 +338,8 @@ def canonize_rdfc_pair(
         body = _body_text(document, loader, info)
         names = prune.names_in_text(body) | prune.names_in(proof_config) if '"@context"' not in body else None
         contexts = _contexts_text(context, loader, info, names)
-        if _oxigraph_safe(body, document, info):
+        strings = (names if names is not None else prune.names_in_text(body)) | prune.names_in(proof_config)
+        if _oxigraph_safe(body, document, info, strings):
             try:
                 return _pair_single_pass(contexts, body, proof_config, max_blank_nodes)
             except (CanonicalizationError, DataLossError):
