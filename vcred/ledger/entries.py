@@ -90,11 +90,12 @@ class Entry:
     timestamp: int
     signature: bytes
     raw: bytes
+    canonical_statement: bytes = b""
 
     @property
     def signed_bytes(self) -> bytes:
         """What the submitter signed."""
-        return DOMAIN + canonize_jcs(self.statement())
+        return DOMAIN + (self.canonical_statement or canonize_jcs(self.statement()))
 
     def statement(self) -> dict[str, Any]:
         """The signed statement."""
@@ -151,7 +152,12 @@ def parse_entry(raw: bytes) -> Entry:
         raise LedgerError("the entry signature is not multibase") from None
     if len(signature) != 64:
         raise LedgerError("the entry signature must be 64 bytes")
-    if canonize_jcs(document) != raw:
+    canonical_statement = canonize_jcs(statement)
+    # JCS of {signature, statement} is this concatenation (keys sorted, signature is plain base58 text)
+    expected = (
+        b'{"signature":"' + document["signature"].encode("ascii") + b'","statement":' + canonical_statement + b"}"
+    )
+    if expected != raw:
         raise LedgerError("the entry is not in canonical form")
     return Entry(
         kind=statement["kind"],
@@ -160,4 +166,5 @@ def parse_entry(raw: bytes) -> Entry:
         timestamp=statement["timestamp"],
         signature=signature,
         raw=raw,
+        canonical_statement=canonical_statement,
     )
