@@ -19,7 +19,7 @@ from vcred.did.ledger import DID_KINDS, LedgerDidResolver, replay
 from vcred.did.resolver import DIDResolver, resolve_verification_method, split_did_url
 from vcred.errors import LedgerError, ResolutionError, SplitView, StorageError
 from vcred.ledger.checkpoint import Checkpoint, SignedCheckpoint, cosign, open_checkpoint, sign_checkpoint
-from vcred.ledger.entries import Entry, parse_entry
+from vcred.ledger.entries import MAX_ENTRY_BYTES, Entry, parse_entry
 from vcred.ledger.merkle import (
     consistency_proof,
     inclusion_proof,
@@ -29,6 +29,7 @@ from vcred.ledger.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from vcred.ledger.signatures import SignatureBatch
 from vcred.ledger.store import LedgerStore, MemoryStore, SQLiteStore, StoredEntry
 
 MAX_CLOCK_SKEW = 300
@@ -70,8 +71,10 @@ class Ledger:
         operator_key: Ed25519SigningKey,
         resolver: DIDResolver | None = None,
         check_integrity: bool = True,
+        signature_helpers: bool = True,
     ) -> None:
         self.store = store
+        self._signature_helpers = signature_helpers
         self.origin = origin
         self.operator_name = operator_name
         self._operator_key = operator_key
@@ -117,23 +120,31 @@ class Ledger:
         if not entries or len(entries) > MAX_BATCH:
             raise LedgerError(f"a batch holds 1 to {MAX_BATCH} entries")
         moment = int((now or datetime.now(UTC)).timestamp())
+        leaves = [leaf_hash(raw) if isinstance(raw, bytes) and len(raw) <= MAX_ENTRY_BYTES else b"" for raw in entries]
+        replayed = self.store.stored_leaves(leaves)
+        seen: set[bytes] = set()
         nodes = _BatchNodes(self.store)
         stored: list[StoredEntry] = []
-        batch_leaves: set[bytes] = set()
         batch_did_events: dict[str, list[tuple[Entry, bytes]]] = {}
-        start = self.size
-        for offset, raw in enumerate(entries):
-            entry = parse_entry(raw)
-            leaf = leaf_hash(raw)
-            if leaf in batch_leaves or self.store.has_leaf(leaf):
-                raise LedgerError(f"entry {offset} is already in the ledger (replayed)")
-            if abs(entry.timestamp - moment) > MAX_CLOCK_SKEW:
-                raise LedgerError(f"entry {offset} is dated {entry.timestamp}, too far from the ledger's clock")
-            self._authorise(entry, leaf, batch_did_events, stored)
-            batch_leaves.add(leaf)
-            index = start + offset
-            nodes.add_leaf(index, leaf)
-            stored.append(StoredEntry(index, leaf, raw, entry.kind, entry.subject, entry.timestamp))
+        submitter_keys: dict[tuple[str, int], Ed25519PublicKey] = {}
+        with SignatureBatch(expected=len(entries), use_helpers=self._signature_helpers) as signatures:
+            start = self.size
+            for offset, (raw, leaf) in enumerate(zip(entries, leaves, strict=True)):
+                entry = parse_entry(raw)
+                if leaf in seen or leaf in replayed:
+                    raise LedgerError(f"entry {offset} is already in the ledger (replayed)")
+                seen.add(leaf)
+                if abs(entry.timestamp - moment) > MAX_CLOCK_SKEW:
+                    raise LedgerError(f"entry {offset} is dated {entry.timestamp}, too far from the ledger's clock")
+                key = self._authorise(entry, leaf, batch_did_events, stored, submitter_keys)
+                if key is not None:
+                    signatures.add(offset, key, entry.signed_bytes, entry.signature)
+                index = start + offset
+                nodes.add_leaf(index, leaf)
+                stored.append(StoredEntry(index, leaf, raw, entry.kind, entry.subject, entry.timestamp))
+            bad = signatures.first_failure()
+            if bad is not None:
+                raise LedgerError(f"entry {bad}: the {stored[bad].kind} entry's signature does not verify")
         self.store.append(stored, [(lvl, idx, value) for (lvl, idx), value in nodes.pending.items()])
         return [e.index for e in stored]
 
@@ -143,15 +154,17 @@ class Ledger:
         leaf: bytes,
         batch_did_events: dict[str, list[tuple[Entry, bytes]]],
         stored: list[StoredEntry],
-    ) -> None:
+        keys: dict[tuple[str, int], Ed25519PublicKey],
+    ) -> Ed25519PublicKey | None:
+        """Check the entry may be appended; return the key its signature must verify with (None: checked here)."""
         if entry.kind in DID_KINDS:
             did = entry.payload["did"]
             history = batch_did_events.setdefault(did, self.did_events(did, prove=False))
             if entry.kind == "did-create" and history:
                 raise LedgerError(f"{did} already exists")
-            replay(did, [*history, (entry, leaf)])  # raises on any broken rule
+            replay(did, [*history, (entry, leaf)])  # raises on any broken rule, signatures included
             history.append((entry, leaf))
-            return
+            return None
         owner = entry.payload.get("issuer") or entry.payload.get("publisher")
         submitter_did, _ = split_did_url(entry.submitter)
         if owner != submitter_did:
@@ -160,19 +173,29 @@ class Ledger:
             state = replay(submitter_did, batch_did_events[submitter_did])
             key = state.current.key
         else:
-            try:
-                moment = datetime.fromtimestamp(entry.timestamp, UTC)
-                key = resolve_verification_method(
-                    self._resolver, entry.submitter, "assertionMethod", as_of=moment
-                ).public_key
-            except ResolutionError as exc:
-                raise LedgerError(f"cannot verify the submitter: {exc.message}") from None
-        entry.verify_with(key)
+            key = self._submitter_key(entry.submitter, entry.timestamp, keys)
         if entry.kind in ("status-list", "trust-registry"):
             pending = [s for s in stored if s.kind == entry.kind and s.subject == entry.subject]
             previous = [*self.store.entries_about(entry.subject, [entry.kind]), *pending]
             if previous and parse_entry(previous[-1].raw).payload["version"] >= entry.payload["version"]:
                 raise LedgerError(f"{entry.kind} version {entry.payload['version']} does not advance (rollback)")
+        return key
+
+    def _submitter_key(
+        self, submitter: str, timestamp: int, keys: dict[tuple[str, int], Ed25519PublicKey]
+    ) -> Ed25519PublicKey:
+        """The submitter's assertion key as of the entry's time (resolved once per batch for each pair)."""
+        found = keys.get((submitter, timestamp))
+        if found is None:
+            try:
+                moment = datetime.fromtimestamp(timestamp, UTC)
+                found = resolve_verification_method(
+                    self._resolver, submitter, "assertionMethod", as_of=moment
+                ).public_key
+            except ResolutionError as exc:
+                raise LedgerError(f"cannot verify the submitter: {exc.message}") from None
+            keys[(submitter, timestamp)] = found
+        return found
 
     # -- reading --------------------------------------------------------------------------------------------
     def entry(self, index: int) -> StoredEntry:

@@ -51,6 +51,10 @@ class LedgerStore(Protocol):
         """True when an identical entry is already in the log."""
         ...
 
+    def stored_leaves(self, leaves: Sequence[bytes]) -> set[bytes]:
+        """Which of ``leaves`` are already in the log (one lookup for a whole batch)."""
+        ...
+
     def entries_about(self, subject: str, kinds: Sequence[str]) -> list[StoredEntry]:
         """Entries of these kinds about ``subject``, in log order."""
         ...
@@ -77,6 +81,9 @@ CREATE TABLE IF NOT EXISTS nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, 
     PRIMARY KEY (level, idx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, note TEXT NOT NULL);
 """
+
+
+_LOOKUP_CHUNK = 500
 
 
 class SQLiteStore:
@@ -178,6 +185,16 @@ class SQLiteStore:
         """True when an identical entry exists."""
         return bool(self._query("SELECT 1 FROM entries WHERE leaf=?", (leaf,)))
 
+    def stored_leaves(self, leaves: Sequence[bytes]) -> set[bytes]:
+        """Which of ``leaves`` are already stored, in chunks under SQLite's parameter limit."""
+        found: set[bytes] = set()
+        for start in range(0, len(leaves), _LOOKUP_CHUNK):
+            chunk = tuple(leaves[start : start + _LOOKUP_CHUNK])
+            # only "?" placeholders are formatted into the SQL; the leaves travel as parameters
+            sql = "SELECT leaf FROM entries WHERE leaf IN (" + ",".join("?" * len(chunk)) + ")"  # noqa: S608
+            found.update(bytes(row[0]) for row in self._query(sql, chunk))
+        return found
+
     def entries_about(self, subject: str, kinds: Sequence[str]) -> list[StoredEntry]:
         """Entries of ``kinds`` about ``subject`` in order."""
         marks = ",".join("?" for _ in kinds)
@@ -240,6 +257,10 @@ class MemoryStore:
     def has_leaf(self, leaf: bytes) -> bool:
         """True when an identical entry exists."""
         return leaf in self._leaves
+
+    def stored_leaves(self, leaves: Sequence[bytes]) -> set[bytes]:
+        """Which of ``leaves`` are already stored."""
+        return {leaf for leaf in leaves if leaf in self._leaves}
 
     def entries_about(self, subject: str, kinds: Sequence[str]) -> list[StoredEntry]:
         """Entries of ``kinds`` about ``subject`` in order."""
