@@ -112,6 +112,7 @@ def test_harmless_changes_still_verify(suite):
         else:  # JCS signs bytes: the same reordering must fail
             swapped = copy.deepcopy(signed)
             swapped["type"] = list(reversed(swapped["type"]))
+            count(f"credential {suite}", "mutations tried")
             assert not vcred.verify_credential(swapped, now=FIXED_NOW).verified
             count(f"credential {suite}", "rejected")
 
