@@ -309,3 +309,114 @@ def test_cached_check_is_fast_and_cache_respects_max_age():
     assert all(c.ok for c in checks)
     assert (time.perf_counter() - start) / 1000 < 0.001  # generous bound here; make bench reports the real figure
     assert cache.get(credential["credentialStatus"][0]["statusListCredential"], FIXED_NOW + timedelta(hours=1)) is None
+
+
+MESSAGE_URL = "https://board.example/status/message/1"
+MESSAGES = [
+    {"status": "0x0", "message": "in good standing"},
+    {"status": "0x1", "message": "under review"},
+    {"status": "0x2", "message": "on probation"},
+    {"status": "0x3", "message": "certificate reissued"},
+]
+
+
+def message_list(values: dict[int, int], *, size: int = 2, entries: int = MIN_ENTRIES, purpose: str = "message"):
+    bits = Bitstring(entries, status_size=size)
+    for index, value in values.items():
+        bits.set(index, value)
+    unsigned = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": MESSAGE_URL,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": BOARD.public_key.did_key,
+        "validFrom": "2026-05-01T00:00:00Z",
+        "validUntil": "2026-07-01T00:00:00Z",
+        "credentialSubject": {
+            "id": f"{MESSAGE_URL}#v3",
+            "type": "BitstringStatusList",
+            "statusPurpose": purpose,
+            "encodedList": bits.encode(),
+        },
+    }
+    return json.dumps(vcred.issue_credential(unsigned, BOARD, now=FIXED_NOW))
+
+
+def message_entry(index: int, **overrides):
+    entry = {
+        "id": f"{MESSAGE_URL}#{index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "message",
+        "statusListIndex": str(index),
+        "statusListCredential": MESSAGE_URL,
+        "statusSize": 2,
+        "statusMessage": MESSAGES,
+        "statusReference": "https://board.example/status-codes",
+    }
+    entry.update(overrides)
+    return {k: v for k, v in entry.items() if v is not None}
+
+
+def with_entry(entry, suite="eddsa-rdfc-2022"):
+    credential = board_certification_example(issuer=BOARD.public_key.did_key)
+    credential["credentialStatus"] = entry
+    return vcred.issue_credential(credential, BOARD, suite=suite, now=FIXED_NOW)
+
+
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022"])
+def test_multi_bit_message_status_is_reported_with_its_message(suite):
+    fetcher = MemoryFetcher()
+    fetcher.publish(MESSAGE_URL, message_list({7: 2, 8: 3}))
+    report = verify(with_entry(message_entry(7), suite), fetcher)
+    check = report.check("vc.status.message")
+    assert report.verified, report.failures
+    assert check.details["status"] == "0x2" and check.details["message"] == "on probation"
+    assert "on probation" in check.reason
+    untouched = verify(with_entry(message_entry(9), suite), fetcher).check("vc.status.message")
+    assert untouched.details["status"] == "0x0" and untouched.details["message"] == "in good standing"
+
+
+def test_multi_bit_revocation_and_unknown_purposes():
+    fetcher = MemoryFetcher()
+    fetcher.publish(MESSAGE_URL, message_list({5: 1, 6: 3}, purpose="revocation"))
+    revoked = verify(with_entry(message_entry(6, statusPurpose="revocation")), fetcher)
+    check = revoked.check("vc.status.revocation")
+    assert not revoked.verified and check.code == "CREDENTIAL_REVOKED" and "certificate reissued" in check.reason
+    assert verify(with_entry(message_entry(4, statusPurpose="revocation")), fetcher).verified
+    fetcher.publish(MESSAGE_URL, message_list({5: 1}, purpose="audit"))
+    unknown = verify(with_entry(message_entry(5, statusPurpose="audit")), fetcher).check("vc.status.audit")
+    assert not unknown.ok and unknown.code == "STATUS_VERIFICATION_ERROR" and "cannot interpret" in unknown.reason
+    assert verify(with_entry(message_entry(4, statusPurpose="audit")), fetcher).verified
+
+
+def test_multi_bit_list_too_short_for_its_status_size():
+    fetcher = MemoryFetcher()
+    # 131 072 two-bit entries need 32 KiB; a 16 KiB list holds only 65 536 of them
+    fetcher.publish(MESSAGE_URL, message_list({}, size=1))
+    check = verify(with_entry(message_entry(3)), fetcher).check("vc.status.message")
+    assert check.code == "STATUS_LIST_LENGTH_ERROR"
+
+
+@pytest.mark.parametrize(
+    "overrides,reason",
+    [
+        ({"statusMessage": None}, "statusMessage is required"),
+        ({"statusMessage": MESSAGES[:3]}, "exactly 4 distinct statuses"),
+        ({"statusMessage": [*MESSAGES[:3], {"status": "0x2", "message": "again"}]}, "exactly 4"),
+        ({"statusMessage": [*MESSAGES[:3], {"status": "3", "message": "no hex prefix"}]}, "exactly 4"),
+        ({"statusMessage": [*MESSAGES[:3], {"status": "0x3"}]}, "exactly 4"),
+        ({"statusSize": 0}, "positive integer"),
+        ({"statusSize": "2"}, "positive integer"),
+        ({"statusSize": 9}, "not supported"),
+        ({"statusReference": "not a url"}, "statusReference"),
+    ],
+)
+def test_malformed_multi_bit_entries(overrides, reason):
+    from vcred.status import check_status
+
+    checks = check_status(
+        {"credentialStatus": message_entry(1, **overrides), "issuer": BOARD.public_key.did_key},
+        fetcher=MemoryFetcher(),
+        verify_list=lambda _: None,
+        now=FIXED_NOW,
+    )
+    assert checks[0].code == "MALFORMED_VALUE_ERROR" and reason in checks[0].reason

@@ -25,6 +25,8 @@ from vcred.status.fetch import StatusFetcher, StatusFetchError
 MAX_ENTRIES_PER_CREDENTIAL = 8
 _PURPOSE = re.compile(r"^[a-z][a-zA-Z0-9_-]{0,30}\Z")
 _INDEX = re.compile(r"^(0|[1-9][0-9]{0,9})\Z")
+_HEX_STATUS = re.compile(r"^0x[0-9a-fA-F]{1,2}\Z")
+MAX_STATUS_SIZE = 8
 
 
 @dataclass(frozen=True)
@@ -50,10 +52,10 @@ class StatusListCache:
         self._lists: dict[str, VerifiedList] = {}
         self._lock = threading.Lock()
 
-    def get(self, url: str, now: datetime) -> VerifiedList | None:
-        """A fresh cached list, or None."""
+    def get(self, url: str, now: datetime, status_size: int = 1) -> VerifiedList | None:
+        """A fresh cached list decoded with ``status_size`` bits per entry, or None."""
         entry = self._lists.get(url)
-        if entry is None or now - entry.fetched_at > self.max_age:
+        if entry is None or entry.bits.status_size != status_size or now - entry.fetched_at > self.max_age:
             return None
         if entry.valid_until is not None and now > entry.valid_until:
             return None
@@ -139,10 +141,41 @@ def _entry_problem(entry: Any) -> str | None:
         return "statusListCredential must be a URL"
     if entry.get("id") == entry["statusListCredential"]:
         return "the entry's id must not be the list's URL"
+    return _size_problem(entry)
+
+
+def _size_problem(entry: dict[str, Any]) -> str | None:
+    """statusSize, statusMessage and statusReference per the spec's data model (sizes above 8 bits unsupported)."""
     size = entry.get("statusSize", 1)
-    if size != 1:
-        return "only statusSize 1 is supported"
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        return "statusSize must be a positive integer"
+    if size > MAX_STATUS_SIZE:
+        return f"statusSize {size} is not supported (at most {MAX_STATUS_SIZE} bits)"
+    if size > 1 and "statusMessage" not in entry:
+        return "statusMessage is required when statusSize is greater than 1"
+    if "statusMessage" in entry and _messages(entry["statusMessage"], size) is None:
+        return f"statusMessage must list exactly {2**size} distinct statuses 0x0…{2**size - 1:#x}, each with a message"
+    references = entry.get("statusReference")
+    if references is not None and not all(
+        is_url(r) for r in (references if isinstance(references, list) else [references])
+    ):
+        return "statusReference must be a URL or a list of URLs"
     return None
+
+
+def _messages(value: Any, size: int) -> dict[int, str] | None:
+    """statusMessage as {status value: message}, or None if it does not cover every value exactly once."""
+    if not isinstance(value, list) or len(value) != 2**size:
+        return None
+    found: dict[int, str] = {}
+    for item in value:
+        if not isinstance(item, dict) or not isinstance(item.get("message"), str):
+            return None
+        status = item.get("status")
+        if not isinstance(status, str) or not _HEX_STATUS.match(status):
+            return None
+        found[int(status, 16)] = item["message"][:200]
+    return found if set(found) == set(range(2**size)) else None
 
 
 def check_status(
@@ -178,10 +211,11 @@ def _check_entry(
     purpose = entry["statusPurpose"]
     check_id = f"vc.status.{purpose}"
     url = entry["statusListCredential"]
+    size = entry.get("statusSize", 1)
     try:
-        listed = cache.get(url, now) if cache else None
+        listed = cache.get(url, now, size) if cache else None
         if listed is None:
-            listed = _load(url, fetcher, verify_list, now, 1)
+            listed = _load(url, fetcher, verify_list, now, size)
             if cache:
                 cache.put(listed)
         if listed.issuer != issuer_id(credential):
@@ -197,16 +231,41 @@ def _check_entry(
             )
     except _StatusFailedError as failure:
         return Check.failed(check_id, failure.reason, failure.code, list=url)
-    details = {"list": url, "version": listed.version, "sha256": listed.sha256, "published": listed.valid_from}
-    if listed.bits.get(index):
-        verb = "revoked" if purpose == "revocation" else "suspended" if purpose == "suspension" else f"{purpose} set"
-        code = "CREDENTIAL_REVOKED" if purpose == "revocation" else "CREDENTIAL_SUSPENDED"
+    return _outcome(check_id, purpose, listed, listed.bits.get(index), entry)
+
+
+def _outcome(check_id: str, purpose: str, listed: VerifiedList, value: int, entry: dict[str, Any]) -> Check:
+    """What a status value means for its purpose; anything vcred cannot interpret fails rather than passes."""
+    details: dict[str, Any] = {
+        "list": listed.url,
+        "version": listed.version,
+        "sha256": listed.sha256,
+        "published": listed.valid_from,
+    }
+    size = listed.bits.status_size
+    messages = _messages(entry.get("statusMessage"), size) if "statusMessage" in entry else None
+    message = messages.get(value) if messages else None
+    if size > 1 or message is not None:
+        details.update(status=f"{value:#x}", message=message)
+    said = f": {message}" if message else ""
+    where = f"list version {listed.version}"
+    if purpose in ("revocation", "suspension"):
+        if value:
+            verb = "revoked" if purpose == "revocation" else "suspended"
+            code = "CREDENTIAL_REVOKED" if purpose == "revocation" else "CREDENTIAL_SUSPENDED"
+            return Check.failed(check_id, f"the issuer has {verb} this credential ({where}){said}", code, **details)
+        past = "revoked" if purpose == "revocation" else "suspended"
+        return Check.passed(check_id, f"not {past} ({where}, published {listed.valid_from})", **details)
+    if purpose == "message":  # informational by definition: reported, never a reason to refuse
+        return Check.passed(check_id, f"the issuer's status message is {value:#x}{said} ({where})", **details)
+    if purpose == "refresh":
+        state = "a refreshed version is available" if value else "no refresh is pending"
+        return Check.passed(check_id, f"{state} ({where})", **details)
+    if value:
         return Check.failed(
-            check_id, f"the issuer has {verb} this credential (list version {listed.version})", code, **details
+            check_id,
+            f"the issuer set status {value:#x}{said} for purpose {purpose!r}, which vcred cannot interpret ({where})",
+            "STATUS_VERIFICATION_ERROR",
+            **details,
         )
-    return Check.passed(
-        check_id,
-        f"not {purpose.replace('revocation', 'revoked').replace('suspension', 'suspended')}"
-        f" (list version {listed.version}, published {listed.valid_from})",
-        **details,
-    )
+    return Check.passed(check_id, f"{purpose} status is 0x0 ({where})", **details)
