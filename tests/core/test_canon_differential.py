@@ -99,3 +99,48 @@ nodes = st.recursive(
 def test_random_documents_agree(body, examples):
     document = {"@context": [V2, EXAMPLES] if examples else [V2], "type": ["VerifiableCredential"], **body}
     all_paths_agree(document)
+
+
+def credential_named(text):
+    return {
+        "@context": [V2, EXAMPLES],
+        "type": ["VerifiableCredential"],
+        "name": f"Dr. A{text}Z",
+        "credentialSubject": {"id": "did:example:subject", "name": f"z{text}a"},
+    }
+
+
+def whole_quad_lines(canonical):
+    lines = canonical.split("\n")
+    return lines[-1] == "" and all(line.endswith(" .") for line in lines[:-1])
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085"])
+def test_unicode_line_separators_stay_inside_their_literal(separator):
+    """Regression: canonical lines were split with str.splitlines, which also breaks at U+2028 and friends (left
+    unescaped by canonical N-Quads), and sorting the pieces scrambled the canonical form. pyld's own serializer is
+    an independent reference for these characters."""
+    from pyld import jsonld
+
+    document = credential_named(separator)
+    ours = all_paths_agree(document)
+
+    def pyld_loader(url, options=None):
+        return {"contextUrl": None, "documentUrl": url, "document": LOADER(url)}
+
+    reference = jsonld.normalize(
+        document, {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": pyld_loader}
+    )
+    assert ours == reference
+    assert whole_quad_lines(ours)
+
+
+@pytest.mark.parametrize(
+    "control,escaped", [("\u000b", "\\u000B"), ("\u001c", "\\u001C"), ("\u007f", "\\u007F"), ("\t", "\\t")]
+)
+def test_control_characters_take_the_canonical_escapes(control, escaped):
+    """RDFC-1.0 canonical N-Quads escape controls as \\b \\t \\n \\f \\r or uppercase \\uXXXX (pyld's own
+    serializer predates this and writes some raw, so it is not the reference here)."""
+    ours = all_paths_agree(credential_named(control))
+    assert f"Dr. A{escaped}Z" in ours and control not in ours
+    assert whole_quad_lines(ours)

@@ -257,7 +257,9 @@ def _canonical_nquads(quads: list[ox.Quad], max_blank_nodes: int) -> str:
     dataset = ox.Dataset(quads)
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     serialized = ox.serialize(dataset, format=ox.RdfFormat.N_QUADS) or b""
-    lines = serialized.decode("utf-8").splitlines(keepends=True)
+    # split on "\n" only: str.splitlines would also break literals holding U+2028, U+2029 or U+0085, which
+    # canonical N-Quads leave unescaped, and sorting the pieces would scramble the canonical form
+    lines = [line + "\n" for line in serialized.decode("utf-8").split("\n") if line]
     lines.sort()
     return "".join(lines)
 
