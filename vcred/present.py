@@ -21,6 +21,7 @@ from vcred.proofs.data_integrity import create_proof
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 PRESENTATION_SUITES = (*SIGNING_SUITES, VP_JWT)
+VCRED_CONTEXT = "https://w3id.org/vcred/v1"  # defines anchorProofs
 MAX_PRESENTATION_LIFETIME = timedelta(days=30)
 
 
@@ -45,12 +46,15 @@ def create_presentation(
     verification_method: str | None = None,
     now: datetime | None = None,
     loader: DocumentLoader | None = None,
+    anchor_proofs: Sequence[Any] = (),
 ) -> dict[str, Any] | str:
     """A presentation of ``credentials`` signed by the holder's ``key``.
 
     ``suite`` is ``"eddsa-rdfc-2022"``, ``"eddsa-jcs-2022"`` (Data Integrity; returns a dict) or ``"vp+jwt"``
     (returns a compact JWS with ``aud`` = domain, ``nonce`` = challenge, ``exp``). vc+jwt credentials are carried
     as EnvelopedVerifiableCredential. ``expires`` is a moment or a lifetime from ``now`` (at most 30 days).
+    ``anchor_proofs`` (:class:`vcred.ledger.BatchProof` or their JSON) travel as the presentation's
+    ``anchorProofs``, so a verifier can prove when each credential was issued (see vcred.ledger.anchors).
 
     Raises UsageError for an empty selection, a missing challenge or domain, or an expiry in the past.
     """
@@ -82,6 +86,9 @@ def create_presentation(
         "holder": holder_id,
         "verifiableCredential": embedded,
     }
+    if anchor_proofs:
+        vp["@context"] = [VC_V2, VCRED_CONTEXT]
+        vp["anchorProofs"] = _anchor_proofs_json(anchor_proofs, credentials)
     if suite == VP_JWT:
         payload = {
             **vp,
@@ -103,6 +110,24 @@ def create_presentation(
         challenge=challenge,
         domain=domain,
     )
+
+
+def _anchor_proofs_json(proofs: Sequence[Any], credentials: Sequence[dict[str, Any] | str]) -> list[dict[str, Any]]:
+    """The proofs as JSON, each checked to belong to one of the presented credentials."""
+    from vcred.errors import LedgerError
+    from vcred.ledger.anchors import BatchProof, credential_hash
+
+    presented = {credential_hash(c) for c in credentials}
+    out = []
+    for proof in proofs:
+        try:
+            parsed = proof if isinstance(proof, BatchProof) else BatchProof.from_json(proof)
+        except LedgerError as exc:
+            raise UsageError(f"anchor proof: {exc.message}") from None
+        if parsed.credential not in presented:
+            raise UsageError("an anchor proof belongs to none of the presented credentials")
+        out.append(parsed.to_json())
+    return out
 
 
 def presentation_expiry(vp: dict[str, Any]) -> str | None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
+from vcred.did.ledger import replay
 from vcred.errors import LedgerError, ResolutionError, StorageError
 from vcred.ledger.anchors import BatchProof, in_batch
-from vcred.ledger.log import LedgerClient
+from vcred.ledger.log import LedgerClient, ProvenEntry
 from vcred.report import Check
 
 
@@ -62,29 +63,91 @@ def check_status_list_anchored(client: LedgerClient, url: str, served_sha256: st
     )
 
 
-def check_batch_anchor(client: LedgerClient, issuer: str, credential: dict[str, Any] | str, proof: BatchProof) -> Check:
-    """``vc.ledger.anchor``: the credential is in a batch whose root the issuer anchored (proves issuance time)."""
-    if not in_batch(credential, proof):
-        return Check.failed(
-            "vc.ledger.anchor", "the credential is not in the batch the proof describes", "PROOF_VERIFICATION_ERROR"
-        )
+def check_issuance_time(
+    client: LedgerClient,
+    issuer: str,
+    version: int,
+    digest: bytes,
+    proofs: Sequence[BatchProof],
+    *,
+    now: datetime | None = None,
+    trust_claimed_time: bool = False,
+) -> Check:
+    """``vc.ledger.anchor``: when the signing key has since been rotated out, an anchor must prove the issuance.
+
+    A credential's ``created``/``validFrom``/``iat`` is the signer's word. While the key that signed is still in
+    force that is as good as the key; once the key was rotated out (or the DID deactivated), only a batch anchor
+    entered in the ledger *before* that event shows the credential was not backdated with a leaked old key.
+    """
     try:
-        anchors = [
-            client.prove(s)
-            for s in client.source.store.entries_about(issuer, ["batch-anchor"])
-            if client.checkpoint and s.index < client.checkpoint.checkpoint.size
-        ]
+        events = client.proven_did_events(issuer)
+        state = replay(issuer, [(e.entry, e.leaf) for e in events])
     except (LedgerError, StorageError) as exc:
-        return Check.failed("vc.ledger.anchor", f"cannot prove the anchor: {exc.message}", "PROOF_VERIFICATION_ERROR")
-    for anchor in anchors:
-        if anchor.entry.payload["root"] == proof.root.hex() and anchor.entry.payload["count"] == proof.count:
-            when = datetime.fromtimestamp(anchor.entry.timestamp, UTC).isoformat()
-            return Check.passed(
+        return Check.failed("vc.ledger.anchor", f"cannot prove the issuer's history: {exc.message}", "LEDGER_ERROR")
+    if not 1 <= version <= state.version:
+        return Check.failed("vc.ledger.anchor", f"the issuer has no key version {version}", "LEDGER_ERROR")
+    # events[0] creates version 1; events[v] is the rotation (or deactivation) that ended version v
+    ended_by = events[version] if version < len(events) else None
+    if ended_by is not None and now is not None and ended_by.entry.timestamp > now.timestamp():
+        ended_by = None  # verifying as of a moment before the retirement
+    matching = [p for p in proofs if p.credential == digest]
+    if matching:
+        found = _anchor_of(client, issuer, digest, matching)
+        if isinstance(found, Check):
+            return found
+        when = datetime.fromtimestamp(found.entry.timestamp, UTC).isoformat()
+        if ended_by is not None and found.index > ended_by.index:
+            return Check.failed(
                 "vc.ledger.anchor",
-                f"issued no later than {when} (ledger entry {anchor.index})",
-                entry=anchor.index,
-                anchored_at=when,
+                f"anchored at ledger entry {found.index} ({when}), after key version {version} was retired at entry "
+                f"{ended_by.index}: a retired key may not issue",
+                "ISSUANCE_TIME_UNPROVEN",
+                entry=found.index,
             )
+        return Check.passed(
+            "vc.ledger.anchor",
+            f"issued no later than {when} (ledger entry {found.index})"
+            + (f", before key version {version} was retired" if ended_by is not None else ""),
+            entry=found.index,
+            anchored_at=when,
+        )
+    if ended_by is None:
+        return Check.skipped(
+            "vc.ledger.anchor", f"no anchor presented; none needed: key version {version} is still in force"
+        )
+    retired = datetime.fromtimestamp(ended_by.entry.timestamp, UTC).isoformat()
+    if trust_claimed_time:
+        return Check.skipped(
+            "vc.ledger.anchor",
+            f"key version {version} was retired at {retired}; the claimed issuance time is trusted as configured",
+        )
     return Check.failed(
-        "vc.ledger.anchor", "no anchored batch of this issuer has that root", "PROOF_VERIFICATION_ERROR"
+        "vc.ledger.anchor",
+        f"signed with key version {version}, retired at {retired} (ledger entry {ended_by.index}); without a batch "
+        "anchor from before then the claimed issuance time is only the signer's word (a leaked old key could "
+        "backdate credentials)",
+        "ISSUANCE_TIME_UNPROVEN",
+        retired_at=retired,
+    )
+
+
+def _anchor_of(client: LedgerClient, issuer: str, digest: bytes, proofs: Sequence[BatchProof]) -> ProvenEntry | Check:
+    """The proven ledger entry anchoring one of ``proofs``' batches, or the failed check saying why not."""
+    for proof in proofs:
+        if not in_batch(digest, proof):
+            return Check.failed(
+                "vc.ledger.anchor",
+                "the anchor proof does not lead from this credential to its batch root",
+                "PROOF_VERIFICATION_ERROR",
+            )
+    try:
+        anchors = client.proven_entries(issuer, "batch-anchor")
+    except (LedgerError, StorageError) as exc:
+        return Check.failed("vc.ledger.anchor", f"cannot prove the anchor: {exc.message}", "LEDGER_ERROR")
+    roots = {(p.root.hex(), p.count) for p in proofs}
+    for anchor in anchors:
+        if (anchor.entry.payload["root"], anchor.entry.payload["count"]) in roots:
+            return anchor
+    return Check.failed(
+        "vc.ledger.anchor", "no batch anchored by the issuer has this proof's root", "PROOF_VERIFICATION_ERROR"
     )

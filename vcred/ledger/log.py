@@ -126,7 +126,7 @@ class Ledger:
         nodes = _BatchNodes(self.store)
         stored: list[StoredEntry] = []
         batch_did_events: dict[str, list[tuple[Entry, bytes]]] = {}
-        submitter_keys: dict[tuple[str, int], Ed25519PublicKey] = {}
+        submitter_keys: dict[str, Ed25519PublicKey] = {}
         with SignatureBatch(expected=len(entries), use_helpers=self._signature_helpers) as signatures:
             start = self.size
             for offset, (raw, leaf) in enumerate(zip(entries, leaves, strict=True)):
@@ -154,7 +154,7 @@ class Ledger:
         leaf: bytes,
         batch_did_events: dict[str, list[tuple[Entry, bytes]]],
         stored: list[StoredEntry],
-        keys: dict[tuple[str, int], Ed25519PublicKey],
+        keys: dict[str, Ed25519PublicKey],
     ) -> Ed25519PublicKey | None:
         """Check the entry may be appended; return the key its signature must verify with (None: checked here)."""
         if entry.kind in DID_KINDS:
@@ -173,7 +173,7 @@ class Ledger:
             state = replay(submitter_did, batch_did_events[submitter_did])
             key = state.current.key
         else:
-            key = self._submitter_key(entry.submitter, entry.timestamp, keys)
+            key = self._submitter_key(entry.submitter, keys)
         if entry.kind in ("status-list", "trust-registry"):
             pending = [s for s in stored if s.kind == entry.kind and s.subject == entry.subject]
             previous = [*self.store.entries_about(entry.subject, [entry.kind]), *pending]
@@ -181,20 +181,19 @@ class Ledger:
                 raise LedgerError(f"{entry.kind} version {entry.payload['version']} does not advance (rollback)")
         return key
 
-    def _submitter_key(
-        self, submitter: str, timestamp: int, keys: dict[tuple[str, int], Ed25519PublicKey]
-    ) -> Ed25519PublicKey:
-        """The submitter's assertion key as of the entry's time (resolved once per batch for each pair)."""
-        found = keys.get((submitter, timestamp))
+    def _submitter_key(self, submitter: str, keys: dict[str, Ed25519PublicKey]) -> Ed25519PublicKey:
+        """The submitter's assertion key in force now (resolved once per batch).
+
+        Not as of the entry's own timestamp: that would let a key retired minutes ago still append entries dated
+        just before its retirement (a backdated batch anchor, say).
+        """
+        found = keys.get(submitter)
         if found is None:
             try:
-                moment = datetime.fromtimestamp(timestamp, UTC)
-                found = resolve_verification_method(
-                    self._resolver, submitter, "assertionMethod", as_of=moment
-                ).public_key
+                found = resolve_verification_method(self._resolver, submitter, "assertionMethod").public_key
             except ResolutionError as exc:
                 raise LedgerError(f"cannot verify the submitter: {exc.message}") from None
-            keys[(submitter, timestamp)] = found
+            keys[submitter] = found
         return found
 
     # -- reading --------------------------------------------------------------------------------------------
@@ -424,9 +423,17 @@ class LedgerClient:
 
     def did_events(self, did: str) -> list[tuple[Entry, bytes]]:
         """A DID's events, each proven against the trusted checkpoint."""
+        return [(p.entry, p.leaf) for p in self.proven_did_events(did)]
+
+    def proven_did_events(self, did: str) -> list[ProvenEntry]:
+        """A DID's events with their ledger indexes, each proven against the trusted checkpoint."""
         size = self._require().size
-        proven = [self.prove(s) for s in self.source.store.entries_about(did, DID_KINDS) if s.index < size]
-        return [(p.entry, p.leaf) for p in proven]
+        return [self.prove(s) for s in self.source.store.entries_about(did, DID_KINDS) if s.index < size]
+
+    def proven_entries(self, subject: str, kind: str) -> list[ProvenEntry]:
+        """Every entry of ``kind`` about ``subject`` in the trusted checkpoint, each proven."""
+        size = self._require().size
+        return [self.prove(s) for s in self.source.store.entries_about(subject, [kind]) if s.index < size]
 
     def did_resolver(self) -> LedgerDidResolver:
         """A did:vcred resolver that trusts only proven events."""

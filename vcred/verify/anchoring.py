@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from vcred._time import parse_datetime_stamp
@@ -9,6 +11,10 @@ from vcred.report import Check, CheckStatus, VerificationReport
 
 
 def _issued_at(document: dict[str, Any]) -> Any:
+    """When the signer says it signed: a vc+jwt's ``iat``, else the first proof's ``created``, else ``validFrom``."""
+    iat = document.get("iat")
+    if isinstance(iat, int) and not isinstance(iat, bool) and 0 <= iat < 2**40:
+        return datetime.fromtimestamp(iat, UTC)
     proof = document.get("proof")
     first = proof[0] if isinstance(proof, list) and proof else proof
     for value in ((first or {}).get("created") if isinstance(first, dict) else None, document.get("validFrom")):
@@ -20,13 +26,59 @@ def _issued_at(document: dict[str, Any]) -> Any:
     return None
 
 
-def ledger_checks(document: dict[str, Any], client: Any, report: VerificationReport) -> list[Check]:
-    """``vc.ledger.issuer`` and one ``vc.ledger.status_list`` per status list the report consulted."""
-    from vcred.ledger.checks import check_issuer_anchored, check_status_list_anchored
+def ledger_checks(
+    document: dict[str, Any],
+    client: Any,
+    report: VerificationReport,
+    *,
+    digest: bytes,
+    now: datetime | None = None,
+    anchor_proofs: Sequence[Any] = (),
+    trust_claimed_issuance_time: bool = False,
+) -> list[Check]:
+    """``vc.ledger.issuer``, ``vc.ledger.anchor`` and one ``vc.ledger.status_list`` per status list consulted.
 
-    checks = [check_issuer_anchored(client, report.issuer, _issued_at(document))]
+    ``digest`` is the credential's hash (see :func:`vcred.ledger.credential_hash`); ``anchor_proofs`` are batch
+    proofs the holder presented (BatchProof or their JSON), matched to the credential by that hash.
+    """
+    from vcred.ledger.checks import check_issuance_time, check_issuer_anchored, check_status_list_anchored
+
+    issuer_check = check_issuer_anchored(client, report.issuer, _issued_at(document))
+    checks = [issuer_check]
+    if issuer_check.ok and report.issuer and "version" in issuer_check.details:
+        proofs, bad = _parse_proofs(anchor_proofs)
+        if bad:
+            checks.append(Check.failed("vc.ledger.anchor", bad, "MALFORMED_VALUE_ERROR"))
+        else:
+            checks.append(
+                check_issuance_time(
+                    client,
+                    report.issuer,
+                    int(issuer_check.details["version"]),
+                    digest,
+                    proofs,
+                    now=now,
+                    trust_claimed_time=trust_claimed_issuance_time,
+                )
+            )
     for status in [c for c in report.checks if c.id.startswith("vc.status.")]:
         if status.status is CheckStatus.SKIPPED or "sha256" not in status.details:
             continue
         checks.append(check_status_list_anchored(client, status.details["list"], status.details["sha256"]))
     return checks
+
+
+def _parse_proofs(values: Sequence[Any]) -> tuple[list[Any], str | None]:
+    from vcred.errors import LedgerError
+    from vcred.ledger.anchors import BatchProof
+
+    proofs = []
+    for value in values:
+        if isinstance(value, BatchProof):
+            proofs.append(value)
+            continue
+        try:
+            proofs.append(BatchProof.from_json(value))
+        except LedgerError as exc:
+            return [], f"an anchor proof is malformed: {exc.message}"
+    return proofs, None

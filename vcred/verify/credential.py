@@ -120,6 +120,7 @@ class _Context:
         self.status_fetcher = status_fetcher
         self.ledger = ledger
         self.trust = trust
+        self.anchor_proofs: list[Any] = []  # presented with the credential (a presentation's anchorProofs)
 
 
 def _verify(credential: Any, ctx: _Context) -> VerificationReport:
@@ -183,7 +184,7 @@ def _verify(credential: Any, ctx: _Context) -> VerificationReport:
         checks.extend(_status(document, ctx, report))
         checks.append(_schema(document, ctx))
     if ctx.ledger is not None:
-        checks.extend(_ledger_checks(document, ctx, report))
+        checks.extend(_ledger_checks(document, token, ctx, report))
     if ctx.trust is not None:
         checks.append(_trust(document, ctx, report))
     report.verified = _decide(report)
@@ -352,11 +353,22 @@ def _schema(document: dict[str, Any], ctx: _Context) -> Check:
         return Check.failed("vc.schema", f"schema check failed: {type(exc).__name__}", MALFORMED)
 
 
-def _ledger_checks(document: dict[str, Any], ctx: _Context, report: VerificationReport) -> list[Check]:
+def _ledger_checks(
+    document: dict[str, Any], token: str | None, ctx: _Context, report: VerificationReport
+) -> list[Check]:
+    from vcred.ledger.anchors import credential_hash
     from vcred.verify.anchoring import ledger_checks
 
     try:
-        return ledger_checks(document, ctx.ledger, report)
+        return ledger_checks(
+            document,
+            ctx.ledger,
+            report,
+            digest=credential_hash(token if token is not None else document),
+            now=ctx.now,
+            anchor_proofs=[*ctx.opts.anchor_proofs, *ctx.anchor_proofs],
+            trust_claimed_issuance_time=ctx.opts.trust_claimed_issuance_time,
+        )
     except Exception as exc:  # a ledger fault must not crash the verifier
         return [
             Check.failed("vc.ledger", f"ledger check failed: {type(exc).__name__}: {str(exc)[:200]}", "LEDGER_ERROR")

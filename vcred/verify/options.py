@@ -19,7 +19,10 @@ class VerifyOptions:
 
     ``max_bytes`` (default 1 MB) and ``max_depth`` (default 64) bound the input before any processing;
     ``max_clock_skew`` (default 5 minutes) is allowed on every time comparison. ``status_fetcher``,
-    ``ledger`` and ``trust`` switch on the status, ledger and trust checks.
+    ``ledger`` and ``trust`` switch on the status, ledger and trust checks. ``anchor_proofs`` are batch anchor
+    proofs (:class:`vcred.ledger.BatchProof` or their JSON) for the credentials verified; with a ledger, a
+    credential signed by a key its issuer has since retired needs one from before the retirement, unless
+    ``trust_claimed_issuance_time`` (then the credential's own ``created``/``validFrom`` is believed).
     """
 
     now: datetime | None = None
@@ -34,3 +37,5 @@ class VerifyOptions:
     trust: Any = None
     allowed_algs: Sequence[str] = SUPPORTED_ALGS
     check_schema: bool = True
+    anchor_proofs: Sequence[Any] = ()
+    trust_claimed_issuance_time: bool = False

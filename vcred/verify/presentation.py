@@ -175,6 +175,10 @@ def _verify_presentation(
             Check.failed("vp.credentials", f"more than {MAX_CREDENTIALS} credentials", "MALFORMED_VALUE_ERROR")
         )
         items = []
+    presented = document.get("anchorProofs")
+    if presented is not None:
+        # matched to each credential by its hash in the ledger check; ignored without a ledger
+        ctx.anchor_proofs = presented[:MAX_CREDENTIALS] if isinstance(presented, list) else [presented]
     for item in items:
         report.credentials.append(_guarded(item, ctx))
     if items:

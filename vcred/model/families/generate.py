@@ -141,6 +141,8 @@ def vocabulary_context() -> dict[str, Any]:
                     pending.append(leaf)
             if name not in _DEFINED_BY_VC_V2:
                 terms[name] = _term(name, field)
+    # presentations: the holder's batch anchor proofs travel as opaque JSON (see vcred.ledger.anchors)
+    terms["anchorProofs"] = {"@id": VOCAB + "anchorProofs", "@type": "@json"}
     types_ = {f.type: VOCAB + f.type for f in FAMILIES.values()}
     return {
         "@context": {
