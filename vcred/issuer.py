@@ -1,7 +1,9 @@
 """Issuer accounts: a key, a DID (did:vcred anchored in the ledger, or did:key), and status lists.
 
 An account issues family credentials with revocation and suspension entries, changes their status, publishes
-each new list version and anchors its hash in the ledger, so every verifier sees the same list.
+each new list version and anchors its hash in the ledger, so every verifier sees the same list. It anchors
+batches of issued credentials (hashes only) so their issuance time can be proven, and rotates its did:vcred key to
+the one it committed to in advance.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from typing import Any
 from vcred._time import utcnow
 from vcred.crypto.keys import Ed25519SigningKey
 from vcred.did.key import did_key_method_id
-from vcred.did.ledger import create_event, method_id
+from vcred.did.ledger import create_event, method_id, rotate_event
 from vcred.errors import UsageError
 from vcred.issue import issue_credential
+from vcred.ledger.anchors import BatchProof, build_batch
 from vcred.ledger.entries import make_entry
 from vcred.ledger.log import Ledger
 from vcred.local import LocalSetting, read_json, write_secret_json
@@ -39,6 +42,9 @@ class IssuerAccount:
     next_key: Ed25519SigningKey | None
     verification_method: str
     lists: dict[str, StatusList] = field(default_factory=dict)
+    # the key a rotation in progress commits to, saved before the ledger sees the rotation so a crash between the
+    # two never loses the only key the DID can rotate to next
+    pending_following: Ed25519SigningKey | None = None
 
     # -- persistence ---------------------------------------------------------------------------------------
     @classmethod
@@ -80,14 +86,19 @@ class IssuerAccount:
         if not path.exists():
             raise UsageError(f"no issuer named {name!r}", hint="create it with: vcred issuer init NAME")
         data = read_json(path)
-        return cls(
+        pending = data.get("pendingFollowingKey")
+        account = cls(
             name=data["name"],
             did=data["did"],
             key=Ed25519SigningKey.from_multibase(data["key"]),
             next_key=Ed25519SigningKey.from_multibase(data["nextKey"]) if data.get("nextKey") else None,
             verification_method=data["verificationMethod"],
             lists={p: StatusList.from_json(text) for p, text in data["lists"].items()},
+            pending_following=Ed25519SigningKey.from_multibase(pending) if pending else None,
         )
+        if account.pending_following is not None:
+            account._settle_rotation(setting, setting.ledger())
+        return account
 
     def save(self, setting: LocalSetting) -> None:
         """Persist the account (keys are secrets: the file is owner-only)."""
@@ -100,6 +111,7 @@ class IssuerAccount:
                 "nextKey": self.next_key.secret_multibase if self.next_key else None,
                 "verificationMethod": self.verification_method,
                 "lists": {p: sl.to_json() for p, sl in self.lists.items()},
+                "pendingFollowingKey": self.pending_following.secret_multibase if self.pending_following else None,
             },
         )
 
@@ -183,4 +195,71 @@ class IssuerAccount:
                 )
             )
         (ledger or setting.ledger()).append(entries, now=moment)
+        self.save(setting)
+
+    # -- issuance anchors and key rotation -------------------------------------------------------------------
+    def anchor(
+        self,
+        credentials: list[dict[str, Any] | str],
+        setting: LocalSetting,
+        *,
+        now: datetime | None = None,
+        ledger: Ledger | None = None,
+    ) -> list[BatchProof]:
+        """Anchor a batch of issued credentials (their Merkle root only); each proof goes to its holder."""
+        if not credentials:
+            raise UsageError("anchor at least one credential")
+        moment = now or utcnow()
+        root, proofs = build_batch(credentials)
+        entry = make_entry(
+            "batch-anchor",
+            {"issuer": self.did, "root": root.hex(), "count": len(credentials)},
+            submitter=self.verification_method,
+            key=self.key,
+            timestamp=int(moment.timestamp()),
+        )
+        (ledger or setting.ledger()).append([entry], now=moment)
+        return proofs
+
+    @property
+    def key_version(self) -> int:
+        """The did:vcred key version in force (1 for the create event's key)."""
+        return int(self.verification_method.rsplit("#key-", 1)[1]) if "#key-" in self.verification_method else 1
+
+    def rotate(self, setting: LocalSetting, *, now: datetime | None = None, ledger: Ledger | None = None) -> None:
+        """Rotate to the pre-committed next key and commit to a fresh one (after a leak, or routinely).
+
+        Credentials signed before keep verifying where their issuance is anchored; the old key signs nothing more.
+        """
+        if self.next_key is None or not self.did.startswith("did:vcred:"):
+            raise UsageError(f"{self.name} has a did:key, which cannot rotate", hint="create a did:vcred issuer")
+        moment = now or utcnow()
+        log = ledger or setting.ledger()
+        events = log.did_events(self.did)
+        if not events:
+            raise UsageError(f"{self.did} is not in this ledger")
+        self.pending_following = Ed25519SigningKey.generate()
+        self.save(setting)
+        event = rotate_event(
+            self.did,
+            version=self.key_version,
+            current_key=self.key,
+            new_key=self.next_key,
+            following_key=self.pending_following.public_key,
+            previous_leaf=events[-1][1],
+            timestamp=int(moment.timestamp()),
+        )
+        log.append([event], now=moment)
+        self._settle_rotation(setting, log)
+
+    def _settle_rotation(self, setting: LocalSetting, ledger: Ledger) -> None:
+        """Finish a rotation the ledger recorded (or forget one it never saw), then save."""
+        from vcred.did.ledger import replay
+
+        assert self.pending_following is not None and self.next_key is not None
+        state = replay(self.did, ledger.did_events(self.did))
+        if state.version > self.key_version and state.current.key == self.next_key.public_key:
+            self.key, self.next_key = self.next_key, self.pending_following
+            self.verification_method = method_id(self.did, state.version)
+        self.pending_following = None
         self.save(setting)

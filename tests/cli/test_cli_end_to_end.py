@@ -130,3 +130,49 @@ def test_user_mistakes_get_helpful_errors(user):
         "Examples" in user("wallet", "present", "--help").stdout
         or "Example" in user("wallet", "present", "--help").stdout
     )
+
+
+def test_after_a_key_rotation_anchored_credentials_still_verify(user):
+    directory: Path = user.dir
+    user("issuer", "init", "abr")
+    holder = json.loads(user("wallet", "init", "--json").stdout)["holder"]
+    (directory / "board.data.json").write_text(json.dumps(subject_claims("BoardCertificationCredential")))
+    for name in ("board", "copy"):
+        args = ["--data", "board.data.json", "--subject", holder, "--issuer", "abr", "-o", f"{name}.json"]
+        issued = user("issue", "BoardCertificationCredential", *args)
+        assert "issuance anchored" in issued.stdout and (directory / f"{name}.json.anchor.json").exists()
+    (directory / "copy.json.anchor.json").unlink()  # the holder lost this one's anchor proof
+    imported = {
+        row["file"]: row for row in json.loads(user("wallet", "import", "board.json", "copy.json", "--json").stdout)
+    }
+    assert all(row["imported"] for row in imported.values())
+
+    rotated = json.loads(user("issuer", "rotate", "abr", "--json").stdout)
+    assert rotated["verificationMethod"].endswith("#key-2")
+
+    def present_and_verify(name, challenge, expect):
+        where = ["--domain", "h.example", "--challenge", challenge]
+        user("wallet", "present", "--ids", imported[name]["id"], *where, "--expires", "1h", "-o", f"{challenge}.json")
+        result = user("verify", f"{challenge}.json", *where, "--json", expect=expect)
+        (credential,) = json.loads(result.stdout)["credentials"]
+        return next(c for c in credential["checks"] if c["id"] == "vc.ledger.anchor")
+
+    kept = present_and_verify("board.json", "n-1", expect=0)
+    assert kept["status"] == "passed" and "before key version 1 was retired" in kept["reason"]
+    lost = present_and_verify("copy.json", "n-2", expect=1)
+    assert lost["status"] == "failed" and lost["code"] == "ISSUANCE_TIME_UNPROVEN"
+    # new credentials are signed with the new key and need no anchor to verify
+    user(
+        "issue",
+        "BoardCertificationCredential",
+        "--data",
+        "board.data.json",
+        "--subject",
+        holder,
+        "--issuer",
+        "abr",
+        "-o",
+        "new.json",
+    )
+    fresh = json.loads(user("verify", "new.json", "--json").stdout)
+    assert fresh["verified"]

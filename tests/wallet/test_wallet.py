@@ -141,3 +141,33 @@ def test_remove_backup_restore(full, tmp_path):
 def test_create_refuses_to_overwrite(full):
     with pytest.raises(UsageError, match="already exists"):
         Wallet.create(full.path, PASS, kdf=UNSAFE_FAST_KDF_FOR_TESTS)
+
+
+def test_anchor_proofs_are_checked_kept_and_presented(wallet):
+    from vcred.ledger import build_batch
+
+    board, license_ = [
+        c
+        for c in issued_for(wallet.holder_did)
+        if set(c["type"]) & {"BoardCertificationCredential", "MedicalLicenseCredential"}
+    ]
+    _, (board_proof, license_proof) = build_batch([board, license_])
+    with pytest.raises(WalletError, match="different credential"):
+        wallet.import_credential(board, anchor_proof=license_proof, now=FIXED_NOW)
+    with pytest.raises(WalletError, match="malformed"):
+        wallet.import_credential(board, anchor_proof={"type": "BatchAnchorProof"}, now=FIXED_NOW)
+    stored = wallet.import_credential(board, now=FIXED_NOW)
+    assert stored.anchor_proof is None
+    # importing again with its proof adds the proof, in the encrypted file
+    again = wallet.import_credential(board, anchor_proof=board_proof.to_json(), now=FIXED_NOW)
+    assert again.id == stored.id and again.anchor_proof == board_proof.to_json()
+    assert Wallet.open(wallet.path, PASS).get(stored.id).anchor_proof == board_proof.to_json()
+    assert board_proof.root.hex().encode() not in wallet.path.read_bytes()
+    wallet.import_credential(license_, now=FIXED_NOW)
+    vp = wallet.present(
+        challenge="n", domain="d.example", expires=dt.timedelta(hours=1), categories=["board", "license"], now=FIXED_NOW
+    )
+    assert vp["anchorProofs"] == [board_proof.to_json()]
+    assert "https://w3id.org/vcred/v1" in vp["@context"]
+    report = vcred.verify_presentation(vp, challenge="n", domain="d.example", now=FIXED_NOW)
+    assert report.verified, report.failures

@@ -57,10 +57,12 @@ class StoredCredential:
     category: str | None
     added_at: str
     flagged: str | None = None
+    anchor_proof: dict[str, Any] | None = None  # the issuer's batch anchor proof (proves when it was issued)
 
     def to_json(self) -> dict[str, Any]:
         """Serializable form."""
         return {
+            "anchorProof": self.anchor_proof,
             "id": self.id,
             "form": self.form,
             "credential": self.credential,
@@ -85,6 +87,7 @@ class StoredCredential:
             category=data["category"],
             added_at=data["addedAt"],
             flagged=data.get("flagged"),
+            anchor_proof=data.get("anchorProof"),
         )
 
     @property
@@ -95,6 +98,20 @@ class StoredCredential:
 
 
 Verifier = Callable[[dict[str, Any] | str], VerificationReport]
+
+
+def _anchor_proof_for(credential: dict[str, Any] | str, proof: Any) -> dict[str, Any]:
+    """The anchor proof's JSON, if it leads from ``credential`` to a batch root; WalletError otherwise."""
+    from vcred.errors import LedgerError
+    from vcred.ledger.anchors import BatchProof, in_batch
+
+    try:
+        parsed = proof if isinstance(proof, BatchProof) else BatchProof.from_json(proof)
+    except LedgerError as exc:
+        raise WalletError(f"refused: the anchor proof is malformed ({exc.message})") from None
+    if not in_batch(credential, parsed):
+        raise WalletError("refused: the anchor proof is for a different credential")
+    return parsed.to_json()
 
 
 def _claims(credential: dict[str, Any] | str) -> dict[str, Any]:
@@ -200,11 +217,14 @@ class Wallet:
         verify: Verifier | bool = True,
         allow_foreign: bool = False,
         now: datetime | None = None,
+        anchor_proof: Any = None,
     ) -> StoredCredential:
         """Verify and add a credential (Data Integrity dict or JSON text, or a vc+jwt).
 
-        Raises WalletError when it does not verify, or is about someone else (unless ``allow_foreign``, which
-        keeps it flagged). Importing the same credential twice returns the stored one.
+        ``anchor_proof`` is the issuer's batch anchor proof for it (BatchProof or its JSON): kept, and presented with
+        the credential. Raises WalletError when it does not verify, is about someone else (unless
+        ``allow_foreign``, which keeps it flagged), or the anchor proof is not this credential's. Importing the
+        same credential again returns the stored one (adding an anchor proof it lacked).
         """
         parsed: dict[str, Any] | str = credential
         if isinstance(credential, str) and credential.strip().startswith("{"):
@@ -214,6 +234,7 @@ class Wallet:
                 raise WalletError("the file is not JSON") from None
         form = "jwt" if isinstance(parsed, str) else "di"
         claims = _claims(parsed)
+        proof_json = _anchor_proof_for(parsed, anchor_proof) if anchor_proof is not None else None
         if verify is not False:
             from vcred.verify.credential import verify_credential
 
@@ -246,11 +267,14 @@ class Wallet:
             category=category_of(claims),
             added_at=format_datetime_stamp(now or utcnow()),
             flagged=flagged,
+            anchor_proof=proof_json,
         )
 
         def add(content: dict[str, Any]) -> StoredCredential:
             for existing in content["credentials"]:
                 if existing["id"] == stored.id:
+                    if proof_json is not None and existing.get("anchorProof") is None:
+                        existing["anchorProof"] = proof_json
                     return StoredCredential.from_json(existing)
             content["credentials"].append(stored.to_json())
             return stored
@@ -263,13 +287,16 @@ class Wallet:
         credentials: Iterable[dict[str, Any] | str],
         *,
         progress: Callable[[int], None] | None = None,
+        anchor_proofs: Sequence[Any] | None = None,
         **kwargs: Any,
     ) -> list[StoredCredential | WalletError]:
-        """Import each credential; failures are returned in place (each import is durable on its own)."""
+        """Import each credential (with ``anchor_proofs[i]`` when given, None for none); failures are returned in
+        place, and each import is durable on its own."""
         results: list[StoredCredential | WalletError] = []
         for count, credential in enumerate(credentials, start=1):
+            proof = anchor_proofs[count - 1] if anchor_proofs else None
             try:
-                results.append(self.import_credential(credential, **kwargs))
+                results.append(self.import_credential(credential, anchor_proof=proof, **kwargs))
             except WalletError as error:
                 results.append(error)
             if progress:
@@ -339,6 +366,7 @@ class Wallet:
             suite=suite,
             now=moment,
             verification_method=self.verification_method,
+            anchor_proofs=[c.anchor_proof for c in chosen if c.anchor_proof],
         )
         until = moment + expires if isinstance(expires, timedelta) else expires
         record = {

@@ -39,6 +39,27 @@ def issuer_init(
         console.print(f"Issuer [bold]{name}[/]: [cyan]{account.did}[/]")
 
 
+@issuer_app.command("rotate")
+def issuer_rotate(
+    name: Annotated[str, typer.Argument(help="Issuer account name.")],
+    data_dir: DataDir = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Rotate the issuer's did:vcred key to the one committed in advance (after a leak, or routinely).
+
+    Credentials issued before keep verifying through their issuance anchors; the old key signs nothing more.
+
+    Example: vcred issuer rotate abr
+    """
+    local = setting(data_dir)
+    account = IssuerAccount.load(local, name)
+    account.rotate(local)
+    if json_output:
+        emit_json({"issuer": name, "did": account.did, "verificationMethod": account.verification_method})
+    else:
+        console.print(f"{name} now signs with {account.verification_method}")
+
+
 def _load(name: str, data_dir: Path | None) -> IssuerAccount:
     return IssuerAccount.load(setting(data_dir), name)
 
@@ -58,6 +79,9 @@ def issue(
     json_output: JsonFlag = False,
 ) -> None:
     """Issue a credential of a radiology family to a radiologist, with revocation and suspension entries.
+
+    The credential's hash is anchored in the ledger, proving when it was issued; with -o the anchor proof is
+    written next to it (FILE.anchor.json), for the radiologist to import with it.
 
     Example: vcred issue BoardCertificationCredential --data board.json --subject did:key:z6Mk… --issuer abr
     -o board-credential.json
@@ -85,13 +109,23 @@ def issue(
         valid_until=now + timedelta(days=valid_days) if valid_days else None,
     )
     account.publish(local, now=now)
+    (proof,) = account.anchor([credential], local, now=now)
     text = credential if isinstance(credential, str) else json.dumps(credential, indent=2)
-    if output:
+    sidecar = output.with_name(output.name + ".anchor.json") if output else None
+    if output and sidecar:
         output.write_text(text, "utf-8")
+        sidecar.write_text(json.dumps(proof.to_json(), indent=2), "utf-8")
     if json_output:
-        emit_json({"credential": credential, "output": str(output) if output else None})
+        emit_json(
+            {
+                "credential": credential,
+                "anchorProof": proof.to_json(),
+                "output": str(output) if output else None,
+                "anchorProofFile": str(sidecar) if sidecar else None,
+            }
+        )
     elif output:
-        console.print(f"issued {credential_type} to {subject} → {output}")
+        console.print(f"issued {credential_type} to {subject} → {output} (issuance anchored: {sidecar})")
     else:
         print(text)
 

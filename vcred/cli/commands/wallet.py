@@ -6,7 +6,7 @@ import json
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import Progress
@@ -58,6 +58,17 @@ def init(
         console.print(f"Wallet created at [bold]{created.path}[/]\nYour DID: [cyan]{created.holder_did}[/]")
 
 
+def _sidecar_anchor_proof(path: Path) -> Any:
+    """The anchor proof stored next to a credential file (FILE.anchor.json), if there is one."""
+    sidecar = path.with_name(path.name + ".anchor.json")
+    if path == Path("-") or not sidecar.is_file():
+        return None
+    try:
+        return json.loads(read_input(sidecar))
+    except ValueError:
+        raise UsageError(f"{sidecar} is not JSON") from None
+
+
 @wallet_app.command("import")
 def import_(
     files: Annotated[list[Path], typer.Argument(help="Credential files (JSON or vc+jwt).")],
@@ -67,6 +78,9 @@ def import_(
 ) -> None:
     """Verify and add credentials; each one is stored durably before the next.
 
+    An issuer's anchor proof next to a credential (FILE.anchor.json, as `vcred issue -o FILE` writes it) is
+    verified and kept with it, and presented with it later.
+
     Example: vcred wallet import diploma.json board.json cme-*.json
     """
     import vcred
@@ -75,11 +89,13 @@ def import_(
     opened = _open(wallet)
     env = verifier_environment()
     texts = [read_input(f) for f in files]
+    proofs = [_sidecar_anchor_proof(f) for f in files]
     with Progress(console=console, transient=True, disable=json_output) as progress:
         task = progress.add_task("importing", total=len(texts))
         results = opened.import_many(
             texts,
             allow_foreign=allow_foreign,
+            anchor_proofs=proofs,
             verify=lambda c: vcred.verify_credential(c, **env),
             progress=lambda n: progress.update(task, completed=n),
         )
