@@ -15,4 +15,5 @@ def test_demo_runs_twice(tmp_path):
         assert run(tmp_path, Console(file=output, width=120)) == 0, output.getvalue()[-3000:]
     text = output.getvalue()
     assert "DECISION: APPROVED" in text and "NOT APPROVED" in text and "tampering detected" in text
+    assert "before key version 2 was retired" in text and "without a batch anchor" in text
     assert (tmp_path / "decision.html").read_text().startswith("<!doctype html>")

@@ -3,7 +3,9 @@
 Issuers anchor their DIDs in a local SQLite ledger; a radiologist's credentials are issued into her encrypted
 wallet; she presents chosen categories to a hospital; the credentialing office verifies them, checks its trust
 registry and policy and prints the decision; the board suspends her certification and the same presentation now
-fails with the reason; finally a witness and a verifier catch a tampered copy of the ledger.
+fails with the reason; the board rotates its signing key, and credentials whose issuance it anchored keep verifying
+while one backdated with the retired key is refused; finally a witness and a verifier catch a tampered copy of the
+ledger.
 
 Runs against ``$VCRED_DATA_DIR`` (default ``./.vcred-data``); running it again reuses the issuers and the ledger.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +26,12 @@ from rich.table import Table
 import vcred
 from vcred._time import utcnow
 from vcred.cli.render import print_decision
-from vcred.did.ledger import method_id
+from vcred.crypto.keys import Ed25519SigningKey
 from vcred.errors import LedgerError, SplitView, UsageError
 from vcred.examples import ISSUER_NAMES, ISSUER_ROLES, accreditation_credentials, radiologist_credentials
 from vcred.examples.office import POLICY, trust_registry
 from vcred.issuer import IssuerAccount
-from vcred.ledger import Ledger, LedgerClient, make_entry
+from vcred.ledger import BatchProof, Ledger, LedgerClient, make_entry
 from vcred.ledger.log import _BatchNodes
 from vcred.ledger.merkle import leaf_hash
 from vcred.ledger.store import MemoryStore, SQLiteStore, StoredEntry
@@ -85,19 +87,24 @@ def run(root: Path, console: Console) -> int:
     wallet = Wallet.create(wallet_path, passphrase, kdf=INTERACTIVE_KDF, overwrite=True)
     console.print(f"Wallet: {wallet_path} (Argon2id + XChaCha20-Poly1305); holder DID {wallet.holder_did}")
     issued: dict[str, dict[str, object]] = {}
-    signed_all = []
+    by_issuer: dict[str, list[dict[str, Any] | str]] = {}
     for unsigned in radiologist_credentials(issuers, wallet.holder_did, now=now):
         role = next(r for r, did in issuers.items() if did == unsigned["issuer"])
         signed = accounts[role].sign(accounts[role].attach_status(unsigned), now=now)
         assert isinstance(signed, dict)
         issued.setdefault(unsigned["type"][1], signed)
-        signed_all.append(signed)
-    for account in accounts.values():
+        by_issuer.setdefault(role, []).append(signed)
+    anchored: list[tuple[dict[str, Any] | str, BatchProof]] = []
+    for role, account in accounts.items():
         account.publish(setting, now=now, ledger=ledger)  # new list versions, anchored in the ledger
+        if by_issuer.get(role):  # each issuer anchors its batch: hashes only, proving when it issued them
+            proofs = account.anchor(by_issuer[role], setting, now=now, ledger=ledger)
+            anchored.extend(zip(by_issuer[role], proofs, strict=True))
     client = _client(ledger)
-    for signed in signed_all:
+    for signed, proof in anchored:
         wallet.import_credential(
             signed,
+            anchor_proof=proof,
             verify=lambda c: vcred.verify_credential(c, now=now, status_fetcher=setting.fetcher(), ledger=client),
         )
     accreditations = [
@@ -130,7 +137,7 @@ def run(root: Path, console: Console) -> int:
             "version": len(published) + 1,
             "sha256": registry_digest(registry.document),
         },
-        submitter=method_id(hospital.did, 1),
+        submitter=hospital.verification_method,
         key=hospital.key,
         timestamp=int(now.timestamp()),
     )
@@ -183,13 +190,59 @@ def run(root: Path, console: Console) -> int:
     board.set_status(issued["BoardCertificationCredential"], "suspension", False)  # lifted for the next run
     board.publish(setting, now=now, ledger=ledger)
 
-    console.rule("[bold]7. Rewriting history is caught")
+    console.rule("[bold]7. The board rotates its signing key (say it leaked)")
+    rotated = _rotate_and_recheck(
+        board, setting, ledger, client, vp, issued["BoardCertificationCredential"], challenge, env, now, console
+    )
+
+    console.rule("[bold]8. Rewriting history is caught")
     client.sync()
     caught = _tamper_and_catch(setting, ledger, client, root)
     console.print(Panel("\n".join(caught), title="tampering detected", style="green"))
-    ok = decision.approved and not after.approved and len(caught) == 3
+    ok = decision.approved and not after.approved and rotated and len(caught) == 3
     console.rule("[bold green]demo complete" if ok else "[bold red]demo did not behave as expected")
     return 0 if ok else 1
+
+
+def _rotate_and_recheck(
+    board: IssuerAccount,
+    setting: LocalSetting,
+    ledger: Ledger,
+    client: LedgerClient,
+    vp: dict[str, Any] | str,
+    original: dict[str, Any],
+    challenge: str,
+    env: dict[str, Any],
+    now: datetime,
+    console: Console,
+) -> bool:
+    """Rotate the board's key; True when the anchored presentation still verifies and a backdated forgery does not."""
+    leaked_key, leaked_method = board.key, board.verification_method
+    board.rotate(setting, now=now + timedelta(seconds=1), ledger=ledger)
+    _cosign(setting, ledger, console)
+    client.sync()
+    later = now + timedelta(seconds=2)
+    console.print(f"{ISSUER_NAMES['board']} now signs with {board.verification_method}; {leaked_method} is retired")
+    recheck = vcred.verify_presentation(vp, challenge=challenge, domain=HOSPITAL_DOMAIN, now=later, **env)
+    reasons = [a.reason for c in recheck.credentials if (a := c.check("vc.ledger.anchor")) and "retired" in a.reason]
+    console.print(
+        f"The presentation, re-verified: {'verified' if recheck.verified else 'NOT verified'}; the board "
+        f"certification was {reasons[0] if reasons else 'not anchored'}"
+    )
+    unsigned = {k: v for k, v in original.items() if k not in ("proof", "credentialStatus")}
+    thief_did = Ed25519SigningKey.generate().public_key.did_key
+    unsigned["credentialSubject"] = {**original["credentialSubject"], "id": thief_did}
+    forged = vcred.issue_credential(unsigned, leaked_key, verification_method=leaked_method, now=now)
+    thief = vcred.verify_credential(forged, now=later, ledger=client)
+    why = thief.check("vc.ledger.anchor")
+    console.print(
+        Panel(
+            why.reason if why else "not checked",
+            title="a credential forged with the leaked key and dated before the rotation",
+            style="red",
+        )
+    )
+    return recheck.verified and not thief.verified
 
 
 def _tamper_and_catch(setting: LocalSetting, ledger: Ledger, client: LedgerClient, root: Path) -> list[str]:
