@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -218,10 +219,14 @@ def _rotate_and_recheck(
 ) -> bool:
     """Rotate the board's key; True when the anchored presentation still verifies and a backdated forgery does not."""
     leaked_key, leaked_method = board.key, board.verification_method
-    board.rotate(setting, now=now + timedelta(seconds=1), ledger=ledger)
+    # ledger times are whole seconds: the rotation must fall after the second the retired key last signed in
+    # (and, rotating at the real time, the next run's credentials come after it)
+    while int(utcnow().timestamp()) <= int(now.timestamp()):
+        time.sleep(0.05)
+    board.rotate(setting, now=utcnow(), ledger=ledger)
     _cosign(setting, ledger, console)
     client.sync()
-    later = now + timedelta(seconds=2)
+    later = utcnow()
     console.print(f"{ISSUER_NAMES['board']} now signs with {board.verification_method}; {leaked_method} is retired")
     recheck = vcred.verify_presentation(vp, challenge=challenge, domain=HOSPITAL_DOMAIN, now=later, **env)
     reasons = [a.reason for c in recheck.credentials if (a := c.check("vc.ledger.anchor")) and "retired" in a.reason]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -233,11 +234,11 @@ class IssuerAccount:
         """
         if self.next_key is None or not self.did.startswith("did:vcred:"):
             raise UsageError(f"{self.name} has a did:key, which cannot rotate", hint="create a did:vcred issuer")
-        moment = now or utcnow()
         log = ledger or setting.ledger()
         events = log.did_events(self.did)
         if not events:
             raise UsageError(f"{self.did} is not in this ledger")
+        moment = now or self._after_last_use(log)
         self.pending_following = Ed25519SigningKey.generate()
         self.save(setting)
         event = rotate_event(
@@ -251,6 +252,19 @@ class IssuerAccount:
         )
         log.append([event], now=moment)
         self._settle_rotation(setting, log)
+
+    def _after_last_use(self, ledger: Ledger) -> datetime:
+        """Now, once the clock has left the last second this issuer's key was used in.
+
+        Ledger and proof times are whole seconds: a rotation in the same second as the key's last signature would
+        make that signature's moment belong to the new key.
+        """
+        kinds = ["did-create", "did-rotate", "batch-anchor", "status-list"]
+        subjects = [self.did, *(sl.url for sl in self.lists.values())]
+        last = max((e.timestamp for s in subjects for e in ledger.entries_about(s, kinds)), default=0)
+        while int(utcnow().timestamp()) <= last:
+            time.sleep(0.05)
+        return utcnow()
 
     def _settle_rotation(self, setting: LocalSetting, ledger: Ledger) -> None:
         """Finish a rotation the ledger recorded (or forget one it never saw), then save."""
