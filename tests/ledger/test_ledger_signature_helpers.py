@@ -3,6 +3,8 @@ that dies, lies or is left mid-batch never lets one through or puts the next bat
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from support_ledger import T0
 
@@ -120,3 +122,59 @@ def test_small_batches_and_single_core_machines_check_in_process(world, monkeypa
     with pytest.raises(LedgerError, match="entry 40:"):
         world.ledger.append(anchors(100, 50, forged_at=40), now=FIXED_NOW)
     assert helpers_running() == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads process states from /proc")
+def test_helpers_exit_when_the_appending_process_is_killed(tmp_path):
+    """A SIGKILLed ledger process leaves no helper behind: each sees its input close and exits."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    script = tmp_path / "append_forever.py"
+    script.write_text(
+        f"""
+import sys
+from vcred.ledger import Ledger, make_entry, signatures
+from vcred.testing import FIXED_NOW, insecure_seeded_key
+signatures.HELPER_THRESHOLD, signatures.CHUNK = 16, 8
+signatures.helper_count = lambda: 2
+key = insecure_seeded_key("helper test issuer")
+did = key.public_key.did_key
+path = {str(tmp_path / "l.sqlite")!r}
+ledger = Ledger.open(path, origin="o", operator_name="op", operator_key=insecure_seeded_key("op"))
+n = 0
+while True:
+    batch = [make_entry("batch-anchor", {{"issuer": did, "root": (n + i).to_bytes(32, "big").hex(), "count": 1}},
+                        submitter=f"{{did}}#{{key.public_key.multibase}}", key=key, timestamp={T0}) for i in range(64)]
+    ledger.append(batch, now=FIXED_NOW)
+    n += 64
+    if n == 64:
+        print(" ".join(str(h.process.pid) for h in signatures._HELPERS._helpers), flush=True)
+"""
+    )
+    child = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    pids = [int(p) for p in child.stdout.readline().split()]
+    assert len(pids) == 2
+    time.sleep(0.3)  # killed in the middle of some batch
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+
+    def alive(pid):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        # a reaped-by-init zombie is gone for our purposes
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                return stat.read().split()[2] != "Z"
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + 10
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(p) for p in pids)
