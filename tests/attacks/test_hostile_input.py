@@ -7,6 +7,7 @@ exception, no hang (each input is time-bounded), bounded memory.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import gzip
 import json
 import random
@@ -206,3 +207,101 @@ def test_random_bytes():
         assert not bounded(vcred.verify_credential, blob, now=FIXED_NOW).verified
         assert not bounded(vcred.verify_presentation, blob, challenge="c", domain="d", now=FIXED_NOW).verified
         count("fuzz random bytes", "inputs")
+
+
+def _rotated_world():
+    """A did:vcred board whose key 1 was retired, one credential it signed with key 1, and a synced client."""
+    from vcred.did.ledger import create_event, method_id, rotate_event
+    from vcred.ledger import Ledger, LedgerClient
+
+    keys = [insecure_seeded_key(f"hostile board {i}") for i in range(3)]
+    ledger = Ledger.in_memory(origin="o", operator_name="op", operator_key=insecure_seeded_key("hostile op"))
+    did, create = create_event(keys[0], keys[1].public_key, timestamp=int(FIXED_NOW.timestamp()))
+    ledger.append([create], now=FIXED_NOW)
+    credential = vcred.issue_credential(
+        sample_credential(did, "did:example:h", name="A"), keys[0], verification_method=method_id(did, 1), now=FIXED_NOW
+    )
+    later = FIXED_NOW + dt.timedelta(days=1)
+    event = rotate_event(
+        did,
+        version=1,
+        current_key=keys[0],
+        new_key=keys[1],
+        following_key=keys[2].public_key,
+        previous_leaf=ledger.did_events(did)[-1][1],
+        timestamp=int(later.timestamp()),
+    )
+    ledger.append([event], now=later)
+    client = LedgerClient(ledger, operator=ledger.operator, origin="o")
+    client.sync()
+    return credential, client, later + dt.timedelta(hours=1)
+
+
+ROTATED = _rotated_world()
+ANCHOR_PROOFISH = (
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "type": st.sampled_from(["BatchAnchorProof", "x"]),
+            "credentialHash": st.text(max_size=70) | st.just("ab" * 32),
+            "index": st.integers(-3, 2**40) | st.booleans(),
+            "count": st.integers(-3, 2**40),
+            "path": st.lists(st.text(max_size=70) | st.just("cd" * 32), max_size=40) | JSONISH,
+            "root": st.text(max_size=70) | st.just("ef" * 32),
+        },
+    )
+    | JSONISH
+)
+
+
+@SETTINGS
+@given(st.lists(ANCHOR_PROOFISH, max_size=3))
+def test_junk_anchor_proofs_fail_the_anchor_check_and_nothing_else(proofs):
+    from vcred.errors import LedgerError
+    from vcred.ledger import BatchProof
+    from vcred.verify import VerifyOptions
+
+    for proof in proofs:
+        try:
+            BatchProof.from_json(proof)
+        except LedgerError:
+            pass
+    credential, client, at = ROTATED
+    report = bounded(
+        vcred.verify_credential, credential, now=at, ledger=client, options=VerifyOptions(anchor_proofs=proofs)
+    )
+    assert report is not None and not report.verified
+    assert [c.id for c in report.failures] == ["vc.ledger.anchor"], [c.reason for c in report.failures]
+    vp = {
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://w3id.org/vcred/v1"],
+        "type": ["VerifiablePresentation"],
+        "verifiableCredential": [credential],
+        "anchorProofs": proofs,
+    }
+    presented = bounded(vcred.verify_presentation, vp, challenge="c", domain="d", now=at, ledger=client)
+    assert presented is not None and not presented.verified
+    assert not any(c.id.endswith(".internal") for r in presented.credentials for c in r.checks)
+    count("fuzz anchor proofs", "inputs")
+
+
+@SETTINGS
+@given(st.dictionaries(st.sampled_from(["statusSize", "statusMessage", "statusReference", "statusPurpose"]), JSONISH))
+def test_junk_multi_bit_status_entries(overrides):
+    from vcred.status import MemoryFetcher, check_status
+
+    entry = {
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "message",
+        "statusListIndex": "3",
+        "statusListCredential": "https://board.example/status/1",
+        **overrides,
+    }
+    checks = bounded(
+        check_status,
+        {"credentialStatus": entry, "issuer": "did:example:x"},
+        fetcher=MemoryFetcher(),
+        verify_list=lambda _: None,
+        now=FIXED_NOW,
+    )
+    assert checks and all(not c.ok for c in checks)
+    count("fuzz status entries", "inputs")
