@@ -4,6 +4,7 @@ that dies, lies or is left mid-batch never lets one through or puts the next bat
 from __future__ import annotations
 
 import sys
+import time
 
 import pytest
 from support_ledger import T0
@@ -40,8 +41,10 @@ def small_helper_batches(monkeypatch):
     monkeypatch.setattr(signatures, "IN_FLIGHT", 1)
     monkeypatch.setattr(signatures, "helper_count", lambda: 2)
     signatures._HELPERS.close()
+    signatures._HELPERS.unavailable = False
     yield
     signatures._HELPERS.close()
+    signatures._HELPERS.unavailable = False
 
 
 def helpers_running() -> list[signatures._Helper]:
@@ -89,12 +92,26 @@ def test_a_helper_answering_nonsense_is_not_believed(world, monkeypatch):
     # answers "first bad signature at position 2**31 - 1" to every byte it reads
     lying = (
         "import sys\n"
+        "sys.stdout.buffer.write(b'vcred-signature-helper/1\\n'); sys.stdout.buffer.flush()\n"
         "while sys.stdin.buffer.read(1):\n"
         "    sys.stdout.buffer.write(b'\\x7f\\xff\\xff\\xff'); sys.stdout.buffer.flush()\n"
     )
     monkeypatch.setattr(signatures, "_CHECKER", lying)
     with pytest.raises(LedgerError, match="entry 12:"):
         world.ledger.append(anchors(0, 30, forged_at=12), now=FIXED_NOW)
+
+
+def test_a_program_that_is_not_our_checker_is_never_used(world, monkeypatch):
+    # an embedding host's sys.executable may be another program: it never says hello
+    monkeypatch.setattr(signatures, "_CHECKER", "import time; time.sleep(30)")
+    monkeypatch.setattr(signatures, "HELLO_TIMEOUT", 0.5)
+    with pytest.raises(LedgerError, match="entry 4:"):
+        world.ledger.append(anchors(0, 30, forged_at=4), now=FIXED_NOW)
+    assert helpers_running() == []
+    # remembered: later batches check in process without waiting for a hello again
+    start = time.monotonic()
+    world.ledger.append(anchors(100, 30), now=FIXED_NOW)
+    assert time.monotonic() - start < 0.4 and signatures._HELPERS.unavailable
 
 
 def test_a_helper_that_cannot_start_leaves_the_check_in_process(world, monkeypatch):

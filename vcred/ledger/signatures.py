@@ -21,6 +21,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,6 +38,8 @@ CHUNK_BYTES = 48 * 1024
 IN_FLIGHT = 2
 # below this many entries starting and feeding helpers costs more than it saves
 HELPER_THRESHOLD = 2048
+HELLO = b"vcred-signature-helper/1\n"
+HELLO_TIMEOUT = 10.0
 
 # Reads chunks from stdin: (count, length) then `count` records of key(32) signature(64) length(4) message;
 # writes the index of the first bad signature in the chunk, or -1. Exits when stdin closes.
@@ -44,6 +47,8 @@ _CHECKER = r"""
 import struct, sys
 from nacl.bindings import crypto_sign_open
 read, write = sys.stdin.buffer.read, sys.stdout.buffer
+write.write(b"vcred-signature-helper/1\n")
+write.flush()
 while True:
     head = read(8)
     if len(head) != 8:
@@ -91,6 +96,22 @@ class _Helper:
         self._out = self.process.stdout.fileno()
         self._answers = bytearray()
         self.holding: deque[tuple[int, int]] = deque()  # (first job, end job) of each chunk sent, unanswered
+        self._await_hello()
+
+    def _await_hello(self) -> None:
+        """Make sure the child is our checker (an embedding host's sys.executable may be something else)."""
+        received = b""
+        deadline = time.monotonic() + HELLO_TIMEOUT
+        while len(received) < len(HELLO) and time.monotonic() < deadline:
+            if not select.select([self._out], [], [], max(0.0, deadline - time.monotonic()))[0]:
+                break
+            chunk = os.read(self._out, len(HELLO) - len(received))
+            if not chunk:
+                break
+            received += chunk
+        if received != HELLO:
+            self.close(kill=True)
+            raise OSError("the signature helper did not start")
 
     def send(self, chunk: tuple[int, int], payload: bytes) -> None:
         view = memoryview(payload)
@@ -122,7 +143,9 @@ class _Helper:
             self._answers += data
         return got
 
-    def close(self) -> None:
+    def close(self, *, kill: bool = False) -> None:
+        if kill:
+            self.process.kill()
         for fd in (self.process.stdin, self.process.stdout):
             with contextlib.suppress(OSError, ValueError):
                 if fd:
@@ -141,11 +164,14 @@ class _Helpers:
         self.lock = threading.Lock()
         self._helpers: list[_Helper] = []
         self._pid = os.getpid()
+        self.unavailable = False
         atexit.register(self.close)
 
     def get(self) -> list[_Helper]:
         if self._pid != os.getpid():  # a forked child must not share its parent's pipes
-            self._helpers, self._pid = [], os.getpid()
+            self._helpers, self._pid, self.unavailable = [], os.getpid(), False
+        if self.unavailable:
+            raise OSError("signature helpers could not be started in this process")
         if not self._helpers:
             started: list[_Helper] = []
             try:
@@ -154,6 +180,7 @@ class _Helpers:
             except OSError:
                 for helper in started:
                     helper.close()
+                self.unavailable = True  # don't pay the start-up timeout on every batch
                 raise
             self._helpers = started
         return self._helpers
