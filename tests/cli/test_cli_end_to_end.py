@@ -146,6 +146,8 @@ def test_after_a_key_rotation_anchored_credentials_still_verify(user):
         row["file"]: row for row in json.loads(user("wallet", "import", "board.json", "copy.json", "--json").stdout)
     }
     assert all(row["imported"] for row in imported.values())
+    anchored = {row["id"]: row["anchored"] for row in json.loads(user("wallet", "list", "--json").stdout)}
+    assert anchored == {imported["board.json"]["id"]: True, imported["copy.json"]["id"]: False}
 
     rotated = json.loads(user("issuer", "rotate", "abr", "--json").stdout)
     assert rotated["verificationMethod"].endswith("#key-2")

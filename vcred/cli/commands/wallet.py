@@ -136,10 +136,11 @@ def list_(
     """
     items = [c for c in _open(wallet).credentials if category is None or c.category == category]
     if json_output:
-        emit_json([{k: v for k, v in c.to_json().items() if k != "credential"} for c in items])
+        rows = [{k: v for k, v in c.to_json().items() if k not in ("credential", "anchorProof")} for c in items]
+        emit_json([{**row, "anchored": c.anchor_proof is not None} for row, c in zip(rows, items, strict=True)])
         return
     table = Table(title=f"{len(items)} credential(s)")
-    for column in ("id", "category", "type", "issuer", "form", "added"):
+    for column in ("id", "category", "type", "issuer", "form", "added", "anchored"):
         table.add_column(column)
     for c in items:
         table.add_row(
@@ -149,6 +150,7 @@ def list_(
             (c.issuer or "")[:40],
             c.form,
             c.added_at,
+            "yes" if c.anchor_proof else "no",
         )
     console.print(table)
 
