@@ -119,6 +119,12 @@ class Ledger:
         """Verify and append a batch atomically; return the indexes. LedgerError names the first bad entry."""
         if not entries or len(entries) > MAX_BATCH:
             raise LedgerError(f"a batch holds 1 to {MAX_BATCH} entries")
+        # the whole batch under the store's write lock: another thread or process appending meanwhile would
+        # otherwise compute the same indexes from the same size
+        with self.store.writing():
+            return self._append_locked(entries, now)
+
+    def _append_locked(self, entries: Sequence[bytes], now: datetime | None) -> list[int]:
         moment = int((now or datetime.now(UTC)).timestamp())
         leaves = [leaf_hash(raw) if isinstance(raw, bytes) and len(raw) <= MAX_ENTRY_BYTES else b"" for raw in entries]
         replayed = self.store.stored_leaves(leaves)
@@ -219,12 +225,14 @@ class Ledger:
     # -- checkpoints and proofs -------------------------------------------------------------------------------
     def checkpoint(self) -> str:
         """A new signed checkpoint of the current size."""
+        self.store.refresh()
         note = sign_checkpoint(Checkpoint(self.origin, self.size, self.root()), self.operator_name, self._operator_key)
         self.store.save_checkpoint(self.size, note)
         return note
 
     def latest_checkpoint(self) -> str:
         """The newest signed checkpoint (signing one if the log grew since)."""
+        self.store.refresh()
         saved = self.store.latest_checkpoint()
         if saved is not None and saved[0] == self.size:
             return saved[1]

@@ -8,7 +8,9 @@ ledger as it was before the batch or after it, and an acknowledged batch survive
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -33,6 +35,15 @@ class LedgerStore(Protocol):
 
     def size(self) -> int:
         """Number of entries."""
+        ...
+
+    def refresh(self) -> None:
+        """Catch up with entries other processes appended."""
+        ...
+
+    def writing(self) -> Any:
+        """A context holding the store's write lock (across processes for a shared file) for one whole append:
+        the size is current inside it, and what :meth:`append` adds inside it commits when it exits cleanly."""
         ...
 
     def node(self, level: int, index: int) -> bytes:
@@ -93,7 +104,8 @@ class SQLiteStore:
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            # a writer in another process may hold the lock for a whole large batch
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=60)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
@@ -101,6 +113,9 @@ class SQLiteStore:
         except sqlite3.DatabaseError as exc:
             raise StorageError(f"cannot open the ledger database {self.path}: {exc}") from None
         self._cache: dict[tuple[int, int], bytes] = {}
+        # one connection is shared by this process's threads: the lock keeps readers out of an open write
+        self._lock = threading.RLock()
+        self._in_write = False
 
     def close(self) -> None:
         """Close the database."""
@@ -124,8 +139,45 @@ class SQLiteStore:
             target.close()
 
     def size(self) -> int:
-        """Number of entries."""
+        """Number of entries (as of the last refresh; current inside :meth:`writing`)."""
         return int(self._size)
+
+    def refresh(self) -> None:
+        """Catch up with entries other processes appended (entries are contiguous: the integrity check says so)."""
+        with self._lock:
+            if not self._in_write:
+                rows = self._query("SELECT MAX(idx) FROM entries")
+                self._size = 0 if rows[0][0] is None else int(rows[0][0]) + 1
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold SQLite's write lock (BEGIN IMMEDIATE) for one append: commit on success, roll back on error."""
+        with self._lock:
+            if self._in_write:
+                raise StorageError("appends cannot nest")
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                rows = self._db.execute("SELECT MAX(idx) FROM entries").fetchall()
+            except sqlite3.Error as exc:
+                with suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+                raise StorageError(f"cannot lock the ledger database for writing: {exc}") from None
+            self._size = 0 if rows[0][0] is None else int(rows[0][0]) + 1
+            self._in_write = True
+            try:
+                yield
+                self._db.execute("COMMIT")
+            except BaseException as exc:
+                with suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+                self._in_write = False
+                with suppress(StorageError):
+                    self.refresh()
+                if isinstance(exc, sqlite3.Error):
+                    raise StorageError(f"cannot commit to the ledger database: {exc}") from None
+                raise
+            finally:
+                self._in_write = False
 
     def node(self, level: int, index: int) -> bytes:
         """A perfect subtree hash (upper levels cached: they are read by every proof)."""
@@ -142,19 +194,17 @@ class SQLiteStore:
         return bytes(row[0])
 
     def append(self, entries: Sequence[StoredEntry], nodes: Sequence[tuple[int, int, bytes]]) -> None:
-        """Add a batch in one transaction."""
+        """Add a batch: inside :meth:`writing` it commits with it, otherwise in a transaction of its own."""
+        if not self._in_write:
+            with self.writing():
+                self.append(entries, nodes)
+            return
         try:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.executemany(
-                    "INSERT INTO entries (idx, leaf, raw, kind, subject, ts) VALUES (?, ?, ?, ?, ?, ?)",
-                    [(e.index, e.leaf, e.raw, e.kind, e.subject, e.timestamp) for e in entries],
-                )
-                self._db.executemany("INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)", nodes)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+            self._db.executemany(
+                "INSERT INTO entries (idx, leaf, raw, kind, subject, ts) VALUES (?, ?, ?, ?, ?, ?)",
+                [(e.index, e.leaf, e.raw, e.kind, e.subject, e.timestamp) for e in entries],
+            )
+            self._db.executemany("INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)", nodes)
         except sqlite3.IntegrityError as exc:
             raise StorageError(f"the batch conflicts with stored entries: {exc}") from None
         except sqlite3.DatabaseError as exc:
@@ -163,10 +213,11 @@ class SQLiteStore:
 
     def _query(self, sql: str, args: tuple[object, ...] = ()) -> list[Any]:
         """Run a read; a damaged database (bad pages, undecodable text) becomes a StorageError."""
-        try:
-            return self._db.execute(sql, args).fetchall()
-        except sqlite3.Error as exc:
-            raise StorageError(f"the ledger database is damaged: {exc}") from None
+        with self._lock:
+            try:
+                return self._db.execute(sql, args).fetchall()
+            except sqlite3.Error as exc:
+                raise StorageError(f"the ledger database is damaged: {exc}") from None
 
     def _row(self, row: tuple[int, bytes, bytes, str, str, int]) -> StoredEntry:
         return StoredEntry(
@@ -207,7 +258,8 @@ class SQLiteStore:
     def save_checkpoint(self, size: int, note: str) -> None:
         """Remember a signed checkpoint."""
         try:
-            self._db.execute("INSERT OR REPLACE INTO checkpoints (size, note) VALUES (?, ?)", (size, note))
+            with self._lock:
+                self._db.execute("INSERT OR REPLACE INTO checkpoints (size, note) VALUES (?, ?)", (size, note))
         except sqlite3.Error as exc:
             raise StorageError(f"cannot record the checkpoint: {exc}") from None
 
@@ -230,10 +282,20 @@ class MemoryStore:
         self._nodes: dict[tuple[int, int], bytes] = {}
         self._leaves: set[bytes] = set()
         self._checkpoints: dict[int, str] = {}
+        self._lock = threading.RLock()
 
     def size(self) -> int:
         """Number of entries."""
         return len(self._entries)
+
+    def refresh(self) -> None:
+        """Nothing to catch up with: one process holds the store."""
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """One append at a time (a batch that fails before :meth:`append` leaves nothing behind)."""
+        with self._lock:
+            yield
 
     def node(self, level: int, index: int) -> bytes:
         """A perfect subtree hash."""
