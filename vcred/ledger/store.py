@@ -2,7 +2,9 @@
 
 The store keeps entries, their leaf hashes and every perfect-subtree hash, so proofs at any size need only
 O(log n) reads. A batch is committed in one transaction with ``synchronous=FULL``: a killed process leaves the
-ledger as it was before the batch or after it, and an acknowledged batch survives a crash.
+ledger as it was before the batch or after it, and an acknowledged batch survives a crash. The ledger holds the write
+lock (``BEGIN IMMEDIATE``) for a whole append, so threads and processes sharing the file never compute the same
+indexes.
 """
 
 from __future__ import annotations
