@@ -1,10 +1,13 @@
-"""Durable file replacement: temp file in the same directory, fsync, rename, directory fsync."""
+"""Durable file replacement (temp file in the same directory, fsync, rename, directory fsync) and exclusive locks
+for read-modify-write across processes."""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from vcred.errors import StorageError
@@ -33,3 +36,20 @@ def write_atomically(path: Path, data: bytes, *, mode: int = 0o600) -> None:
             os.close(dir_fd)
     except OSError as exc:
         raise StorageError(f"cannot write {path}: {exc}") from None
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock beside ``path`` (``path.lock``), so processes never interleave read-modify-write."""
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+    except OSError as exc:
+        raise StorageError(f"cannot lock {path}: {exc}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)

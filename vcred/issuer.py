@@ -12,10 +12,13 @@ import hashlib
 import json
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from vcred._files import exclusive_lock
 from vcred._time import utcnow
 from vcred.crypto.keys import Ed25519SigningKey
 from vcred.did.key import did_key_method_id
@@ -100,6 +103,19 @@ class IssuerAccount:
         if account.pending_following is not None:
             account._settle_rotation(setting, setting.ledger())
         return account
+
+    @classmethod
+    @contextmanager
+    def editing(cls, setting: LocalSetting, name: str) -> Iterator[IssuerAccount]:
+        """The account, loaded under an exclusive lock and saved when the block succeeds.
+
+        Processes issuing as the same issuer take turns: otherwise two could draw status indexes from the same
+        saved state and hand one index to two credentials.
+        """
+        with exclusive_lock(setting.issuers_dir / f"{name}.json"):
+            account = cls.load(setting, name)
+            yield account
+            account.save(setting)
 
     def save(self, setting: LocalSetting) -> None:
         """Persist the account (keys are secrets: the file is owner-only)."""

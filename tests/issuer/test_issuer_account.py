@@ -95,3 +95,37 @@ def test_did_key_issuers_cannot_rotate_and_empty_batches_are_refused(local):
         account.rotate(local)
     with pytest.raises(UsageError, match="at least one"):
         account.anchor([], local)
+
+
+def test_processes_issuing_as_the_same_issuer_take_turns(local, tmp_path):
+    """Without the account lock two processes draw indexes from the same saved state (one index, two credentials)
+    and publish the same list version twice (the ledger refuses the second as a rollback)."""
+    import json
+    import subprocess
+    import sys
+
+    IssuerAccount.create(local, "abr", now=FIXED_NOW)
+    script = f"""
+import json, sys
+from vcred.examples import board_certification_example
+from vcred.issuer import IssuerAccount
+from vcred.local import LocalSetting
+from vcred.model.families import build_credential
+local = LocalSetting({str(local.root)!r})
+out = []
+for _ in range(8):
+    with IssuerAccount.editing(local, "abr") as account:
+        claims = board_certification_example(issuer=account.did, subject={HOLDER!r})["credentialSubject"]
+        credential = account.issue("BoardCertificationCredential", claims)
+        account.publish(local)
+        out.append([e["statusListIndex"] for e in credential["credentialStatus"]])
+print(json.dumps(out))
+"""
+    runs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) for _ in range(3)]
+    outputs = [r.communicate(timeout=120)[0] for r in runs]
+    assert [r.returncode for r in runs] == [0, 0, 0]
+    indexes = [tuple(pair) for out in outputs for pair in json.loads(out)]
+    assert len(indexes) == 24 and len({i[0] for i in indexes}) == 24 and len({i[1] for i in indexes}) == 24
+    account = IssuerAccount.load(local, "abr")
+    assert {p: sl.version for p, sl in account.lists.items()} == {"revocation": 24, "suspension": 24}
+    assert all(sl.allocated_count == 24 for sl in account.lists.values())

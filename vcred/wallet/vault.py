@@ -12,14 +12,12 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import fcntl
 import hashlib
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from vcred._files import exclusive_lock
 from vcred.crypto.sealing import DEFAULT_KDF, KdfParams, derive_key, new_nonce, new_salt, seal, unseal
 from vcred.errors import CorruptWalletError, StorageError
 
@@ -122,18 +120,6 @@ def remove_stale_temporaries(path: Path) -> None:
             stale.unlink()
 
 
-@contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
+def locked(path: Path) -> contextlib.AbstractContextManager[None]:
     """An exclusive lock beside the wallet, so two processes never interleave read-modify-write."""
-    lock_path = path.with_name(path.name + ".lock")
-    try:
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
-    except OSError as exc:
-        raise StorageError(f"cannot lock {path}: {exc}") from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+    return exclusive_lock(path)

@@ -52,16 +52,12 @@ def issuer_rotate(
     Example: vcred issuer rotate abr
     """
     local = setting(data_dir)
-    account = IssuerAccount.load(local, name)
-    account.rotate(local)
+    with IssuerAccount.editing(local, name) as account:
+        account.rotate(local)
     if json_output:
         emit_json({"issuer": name, "did": account.did, "verificationMethod": account.verification_method})
     else:
         console.print(f"{name} now signs with {account.verification_method}")
-
-
-def _load(name: str, data_dir: Path | None) -> IssuerAccount:
-    return IssuerAccount.load(setting(data_dir), name)
 
 
 @app.command("issue")
@@ -99,17 +95,17 @@ def issue(
     if not isinstance(claims, dict):
         raise UsageError(f"{data} must hold a JSON object of claims")
     local = setting(data_dir)
-    account = IssuerAccount.load(local, issuer)
-    now = utcnow()
-    credential = account.issue(
-        credential_type,
-        {**claims, "id": subject},
-        suite=suite,
-        now=now,
-        valid_until=now + timedelta(days=valid_days) if valid_days else None,
-    )
-    account.publish(local, now=now)
-    (proof,) = account.anchor([credential], local, now=now)
+    with IssuerAccount.editing(local, issuer) as account:
+        now = utcnow()
+        credential = account.issue(
+            credential_type,
+            {**claims, "id": subject},
+            suite=suite,
+            now=now,
+            valid_until=now + timedelta(days=valid_days) if valid_days else None,
+        )
+        account.publish(local, now=now)
+        (proof,) = account.anchor([credential], local, now=now)
     text = credential if isinstance(credential, str) else json.dumps(credential, indent=2)
     sidecar = output.with_name(output.name + ".anchor.json") if output else None
     if output and sidecar:
@@ -140,9 +136,9 @@ def _status_command(purpose: str, value: bool, verb: str) -> Callable[..., None]
         text = read_input(credential).strip()
         document = json.loads(text) if text.startswith("{") else text
         local = setting(data_dir)
-        account = IssuerAccount.load(local, issuer)
-        index = account.set_status(document, purpose, value)
-        account.publish(local)
+        with IssuerAccount.editing(local, issuer) as account:
+            index = account.set_status(document, purpose, value)
+            account.publish(local)
         if json_output:
             emit_json({"credential": str(credential), "purpose": purpose, "index": index, "set": value})
         else:
