@@ -163,6 +163,12 @@ def test_after_a_key_rotation_anchored_credentials_still_verify(user):
     assert kept["status"] == "passed" and "before key version 1 was retired" in kept["reason"]
     lost = present_and_verify("copy.json", "n-2", expect=1)
     assert lost["status"] == "failed" and lost["code"] == "ISSUANCE_TIME_UNPROVEN"
+    # a credential file verifies with the anchor proof beside it, and fails without one
+    assert json.loads(user("verify", "board.json", "--json").stdout)["verified"]
+    alone = json.loads(user("verify", "copy.json", "--json", expect=1).stdout)
+    assert any(c["code"] == "ISSUANCE_TIME_UNPROVEN" for c in alone["checks"])
+    given = user("verify", "copy.json", "--anchor-proof", "board.json.anchor.json", "--json", expect=1)
+    assert any(c["id"] == "vc.ledger.anchor" and c["status"] == "failed" for c in json.loads(given.stdout)["checks"])
     # new credentials are signed with the new key and need no anchor to verify
     user(
         "issue",

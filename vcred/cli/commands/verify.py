@@ -46,6 +46,10 @@ def verify_command(
     at: Annotated[
         str | None, typer.Option(help="Verify as of this time (e.g. 2026-12-01T09:00:00Z), for audits.")
     ] = None,
+    anchor_proof: Annotated[
+        Path | None,
+        typer.Option(help="The credential's issuance anchor proof (default: FILE.anchor.json when present)."),
+    ] = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Verify a credential or a presentation and print a table of checks; exit code 0 only when verified.
@@ -58,6 +62,13 @@ def verify_command(
     """
     text = read_input(file)
     env = verifier_environment(data_dir)
+    proof_file = anchor_proof or (file.with_name(file.name + ".anchor.json") if file != Path("-") else None)
+    if proof_file is not None and (anchor_proof is not None or proof_file.is_file()):
+        try:
+            proof = json.loads(read_input(proof_file))
+        except ValueError:
+            raise UsageError(f"{proof_file} is not JSON") from None
+        env["options"] = vcred.VerifyOptions(anchor_proofs=[proof])
     if at is not None:
         from vcred._time import parse_datetime_stamp
 
