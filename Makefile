@@ -22,6 +22,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check vcred tests bench
 	$(VENV)/bin/ruff format --check vcred tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy bench
 
 bench: $(STAMP)
 	$(PY) bench/run.py

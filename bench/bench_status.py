@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 import vcred
 from vcred.examples import board_certification_example
@@ -11,7 +14,7 @@ from vcred.status import Bitstring, MemoryFetcher, StatusList, StatusListCache, 
 from vcred.testing import FIXED_NOW, insecure_seeded_key
 
 
-def timed(fn, repeat: int = 20) -> float:
+def timed(fn: Callable[[], Any], repeat: int = 20) -> float:
     start = time.perf_counter()
     for _ in range(repeat):
         fn()
@@ -23,7 +26,7 @@ def main() -> None:
     for index in range(0, bits.entries, 997):  # sparse: ~0.1 % revoked
         bits.set(index, 1)
     for level in (6, 9):
-        seconds = timed(lambda level=level: bits.encode(level=level))
+        seconds = timed(partial(bits.encode, level=level))
         print(f"encode level {level}: {seconds * 1e3:7.3f} ms, {len(bits.encode(level=level))} characters")
     encoded = bits.encode()
     print(f"decode (capped): {timed(lambda: Bitstring.decode(encoded)) * 1e3:.3f} ms")
@@ -40,7 +43,14 @@ def main() -> None:
     vcred.verify_credential(
         signed, now=FIXED_NOW, status_fetcher=fetcher, options=vcred.VerifyOptions(status_cache=cache)
     )
-    seconds = timed(lambda: check_status(signed, fetcher=fetcher, verify_list=None, now=FIXED_NOW, cache=cache), 20_000)
+    assert isinstance(signed, dict)
+
+    def verify_list(text: str) -> vcred.VerificationReport:  # not called: the cache answers
+        return vcred.verify_credential(text, now=FIXED_NOW)
+
+    seconds = timed(
+        lambda: check_status(signed, fetcher=fetcher, verify_list=verify_list, now=FIXED_NOW, cache=cache), 20_000
+    )
     print(f"status check with a cached list: {seconds * 1e6:.1f} µs (target < 50 µs)")
 
 
