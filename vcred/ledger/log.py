@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from vcred._files import write_atomically
 from vcred.crypto.keys import Ed25519PublicKey, Ed25519SigningKey
 from vcred.did.ledger import DID_KINDS, LedgerDidResolver, replay
 from vcred.did.resolver import DIDResolver, resolve_verification_method, split_did_url
@@ -340,10 +341,8 @@ class Witness:
                 )
         self.last = checkpoint
         if self._state_file:
-            self._state_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self._state_file.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"checkpoint": checkpoint.body()}), "utf-8")
-            tmp.replace(self._state_file)
+            # durable before the cosignature leaves: a witness that forgot what it signed could sign a fork
+            write_atomically(self._state_file, json.dumps({"checkpoint": checkpoint.body()}).encode("utf-8"))
         timestamp = int((now or datetime.now(UTC)).timestamp())
         return cosign(note, self.name, self._key, timestamp)
 

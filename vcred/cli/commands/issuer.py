@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from vcred._files import write_atomically
 from vcred.cli.app import JsonFlag, app, console, emit_json, read_input
 from vcred.cli.context import setting
 from vcred.errors import UsageError
@@ -109,8 +110,9 @@ def issue(
     text = credential if isinstance(credential, str) else json.dumps(credential, indent=2)
     sidecar = output.with_name(output.name + ".anchor.json") if output else None
     if output and sidecar:
-        output.write_text(text, "utf-8")
-        sidecar.write_text(json.dumps(proof.to_json(), indent=2), "utf-8")
+        # the proof first, so a credential file never exists without the proof beside it
+        write_atomically(sidecar, json.dumps(proof.to_json(), indent=2).encode("utf-8"))
+        write_atomically(output, text.encode("utf-8"))
     if json_output:
         emit_json(
             {

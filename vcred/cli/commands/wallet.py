@@ -12,6 +12,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
+from vcred._files import write_atomically
 from vcred.cli.app import EXIT_FAILED, JsonFlag, app, console, emit_json, read_input
 from vcred.cli.context import passphrase
 from vcred.errors import UsageError
@@ -227,7 +228,7 @@ def present(
         suite="vp+jwt" if format == "jwt" else suite,
         purpose=purpose,
     )
-    output.write_text(vp if isinstance(vp, str) else json.dumps(vp, indent=2), "utf-8")
+    write_atomically(output, (vp if isinstance(vp, str) else json.dumps(vp, indent=2)).encode("utf-8"))
     record = opened.log[-1]
     if json_output:
         emit_json({"output": str(output), **record})
