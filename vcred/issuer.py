@@ -189,13 +189,24 @@ class IssuerAccount:
         raise UsageError(f"the credential has no {purpose} entry")
 
     def publish(self, setting: LocalSetting, *, now: datetime | None = None, ledger: Ledger | None = None) -> None:
-        """Sign and publish a new version of each list, and anchor each version's hash in the ledger."""
+        """Sign and publish a new version of each list, and anchor each version's hash in the ledger.
+
+        The account (bits and version numbers) is saved before anything leaves it: a crash after publishing but
+        before saving would otherwise let the next publication undo a revocation the world has already seen, or
+        reuse a version number the ledger has anchored (and then refuses as a rollback).
+        """
         moment = now or utcnow()
+        signed = {
+            purpose: json.dumps(
+                status_list.publish(self.key, now=moment, verification_method=self.verification_method), indent=1
+            )
+            for purpose, status_list in self.lists.items()
+        }
+        self.save(setting)
         fetcher = setting.fetcher()
         entries = []
-        for status_list in self.lists.values():
-            signed = status_list.publish(self.key, now=moment, verification_method=self.verification_method)
-            text = json.dumps(signed, indent=1)
+        for purpose, text in signed.items():
+            status_list = self.lists[purpose]
             fetcher.publish(status_list.url, text)
             entries.append(
                 make_entry(
@@ -212,7 +223,6 @@ class IssuerAccount:
                 )
             )
         (ledger or setting.ledger()).append(entries, now=moment)
-        self.save(setting)
 
     # -- issuance anchors and key rotation -------------------------------------------------------------------
     def anchor(

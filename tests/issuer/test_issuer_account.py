@@ -129,3 +129,40 @@ print(json.dumps(out))
     account = IssuerAccount.load(local, "abr")
     assert {p: sl.version for p, sl in account.lists.items()} == {"revocation": 24, "suspension": 24}
     assert all(sl.allocated_count == 24 for sl in account.lists.values())
+
+
+def test_a_revocation_survives_a_crash_between_publishing_and_saving(local):
+    from vcred.status import check_status
+
+    account = IssuerAccount.create(local, "abr", now=FIXED_NOW)
+    credential = account.issue("BoardCertificationCredential", _claims(account), now=FIXED_NOW)
+    account.publish(local, now=FIXED_NOW)
+    account.set_status(credential, "revocation", True)
+
+    class KilledError(Exception):
+        pass
+
+    class DyingLedger:
+        def append(self, entries, now=None):
+            raise KilledError  # the process dies after the list files went out, before the ledger saw them
+
+    with pytest.raises(KilledError):
+        account.publish(local, now=FIXED_NOW, ledger=DyingLedger())  # type: ignore[arg-type]
+    again = IssuerAccount.load(local, "abr")
+    index = int(credential["credentialStatus"][0]["statusListIndex"])
+    assert again.lists["revocation"].is_set(index) and again.lists["revocation"].version == 2
+    again.publish(local, now=FIXED_NOW)  # version 3: advances past what the dead run may have shown
+    client = local.client()
+    checks = check_status(
+        credential,
+        fetcher=local.fetcher(),
+        verify_list=lambda text: vcred.verify_credential(text, now=FIXED_NOW, ledger=client),
+        now=FIXED_NOW,
+    )
+    assert [c.code for c in checks if not c.ok] == ["CREDENTIAL_REVOKED"]
+
+
+def _claims(account):
+    from vcred.examples import board_certification_example
+
+    return board_certification_example(issuer=account.did, subject=HOLDER)["credentialSubject"]
