@@ -267,33 +267,38 @@ class Ledger:
 
         Raises LedgerError naming what is wrong: a modified entry, a missing or altered node, a truncated database.
         """
-        size = self.size
-        saved = self.store.latest_checkpoint()
         try:
-            if full and isinstance(self.store, SQLiteStore):
-                self.store.check_storage()
-            if full:
-                from vcred.ledger.merkle import MemoryTree
-
-                tree = MemoryTree()
-                for stored in self.store.iter_entries():
-                    if stored.index != tree.size:
-                        raise LedgerError(f"entry {tree.size} is missing from the ledger")
-                    if leaf_hash(stored.raw) != stored.leaf:
-                        raise LedgerError(f"entry {stored.index} was modified in storage")
-                    tree.append(stored.leaf)
-                if tree.size and tree.root() != self.root(size):
-                    raise LedgerError("the stored Merkle tree does not match the stored entries")
-            if saved is not None:
-                checkpoint = open_checkpoint(saved[1], self.operator).checkpoint
-                if checkpoint.size > size:
-                    raise LedgerError(
-                        f"the ledger holds {size} entries but signed a checkpoint of {checkpoint.size}: truncated"
-                    )
-                if checkpoint.root_hash != self.root(checkpoint.size):
-                    raise LedgerError("the ledger's history no longer matches its own signed checkpoint")
+            # one snapshot: another process appending meanwhile must not look like a mismatch
+            with self.store.reading():
+                self._verify_snapshot(full=full)
         except StorageError as exc:
             raise LedgerError(f"the ledger database is damaged: {exc.message}") from None
+
+    def _verify_snapshot(self, *, full: bool) -> None:
+        size = self.size
+        saved = self.store.latest_checkpoint()
+        if full and isinstance(self.store, SQLiteStore):
+            self.store.check_storage()
+        if full:
+            from vcred.ledger.merkle import MemoryTree
+
+            tree = MemoryTree()
+            for stored in self.store.iter_entries():
+                if stored.index != tree.size:
+                    raise LedgerError(f"entry {tree.size} is missing from the ledger")
+                if leaf_hash(stored.raw) != stored.leaf:
+                    raise LedgerError(f"entry {stored.index} was modified in storage")
+                tree.append(stored.leaf)
+            if tree.size and tree.root() != self.root(size):
+                raise LedgerError("the stored Merkle tree does not match the stored entries")
+        if saved is not None:
+            checkpoint = open_checkpoint(saved[1], self.operator).checkpoint
+            if checkpoint.size > size:
+                raise LedgerError(
+                    f"the ledger holds {size} entries but signed a checkpoint of {checkpoint.size}: truncated"
+                )
+            if checkpoint.root_hash != self.root(checkpoint.size):
+                raise LedgerError("the ledger's history no longer matches its own signed checkpoint")
 
 
 class Witness:

@@ -43,6 +43,10 @@ class LedgerStore(Protocol):
         """Catch up with entries other processes appended."""
         ...
 
+    def reading(self) -> Any:
+        """A context in which every read sees one snapshot (and the size is current), whatever others append."""
+        ...
+
     def writing(self) -> Any:
         """A context holding the store's write lock (across processes for a shared file) for one whole append:
         the size is current inside it, and what :meth:`append` adds inside it commits when it exits cleanly."""
@@ -150,6 +154,27 @@ class SQLiteStore:
             if not self._in_write:
                 rows = self._query("SELECT MAX(idx) FROM entries")
                 self._size = 0 if rows[0][0] is None else int(rows[0][0]) + 1
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """One read transaction: a consistent snapshot even while other processes commit appends."""
+        with self._lock:
+            if self._in_write:
+                yield
+                return
+            try:
+                self._db.execute("BEGIN")
+                rows = self._db.execute("SELECT MAX(idx) FROM entries").fetchall()
+            except sqlite3.Error as exc:
+                with suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+                raise StorageError(f"the ledger database is damaged: {exc}") from None
+            self._size = 0 if rows[0][0] is None else int(rows[0][0]) + 1
+            try:
+                yield
+            finally:
+                with suppress(sqlite3.Error):
+                    self._db.execute("COMMIT")
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -292,6 +317,12 @@ class MemoryStore:
 
     def refresh(self) -> None:
         """Nothing to catch up with: one process holds the store."""
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Reads under the lock appends take."""
+        with self._lock:
+            yield
 
     @contextmanager
     def writing(self) -> Iterator[None]:
