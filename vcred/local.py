@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vcred._files import write_atomically
+from vcred._files import exclusive_lock, write_atomically
 from vcred.crypto.keys import Ed25519SigningKey
 from vcred.errors import StorageError
 from vcred.ledger.log import Ledger, LedgerClient, Witness
@@ -27,6 +27,16 @@ def write_secret_json(path: Path, value: dict[str, Any]) -> None:
     """Write JSON holding a secret key: atomically, readable by the owner only."""
     write_atomically(path, json.dumps(value, indent=2).encode("utf-8"))
     os.chmod(path, 0o600)
+
+
+def _key_file(path: Path, name: str) -> Ed25519SigningKey:
+    """The key stored at ``path``, created on first use; two processes starting at once get the same key."""
+    if not path.exists():
+        with exclusive_lock(path):
+            if not path.exists():
+                key = Ed25519SigningKey.generate()
+                write_secret_json(path, {"name": name, "secretKeyMultibase": key.secret_multibase})
+    return Ed25519SigningKey.from_multibase(read_json(path)["secretKeyMultibase"])
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -71,12 +81,7 @@ class LocalSetting:
         return DirectoryFetcher(self.status_dir)
 
     def _operator_key(self) -> Ed25519SigningKey:
-        path = self.root / "ledger-operator.json"
-        if path.exists():
-            return Ed25519SigningKey.from_multibase(read_json(path)["secretKeyMultibase"])
-        key = Ed25519SigningKey.generate()
-        write_secret_json(path, {"name": OPERATOR, "secretKeyMultibase": key.secret_multibase})
-        return key
+        return _key_file(self.root / "ledger-operator.json", OPERATOR)
 
     def ledger(self) -> Ledger:
         """Open (or create) the ledger."""
@@ -84,13 +89,7 @@ class LocalSetting:
 
     def witness(self, name: str) -> Witness:
         """A witness whose key and last cosigned checkpoint live in the data directory."""
-        path = self.root / "witnesses" / f"{name}.json"
-        if path.exists():
-            key = Ed25519SigningKey.from_multibase(read_json(path)["secretKeyMultibase"])
-        else:
-            key = Ed25519SigningKey.generate()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_secret_json(path, {"name": name, "secretKeyMultibase": key.secret_multibase})
+        key = _key_file(self.root / "witnesses" / f"{name}.json", name)
         ledger_operator = (OPERATOR, self._operator_key().public_key)
         return Witness(
             name,
