@@ -229,3 +229,28 @@ def test_ledger_entries_are_authorised_by_the_key_in_force_now(world):
     with pytest.raises(LedgerError, match="cannot verify the submitter"):
         world.ledger.append([stale], now=T1)
     assert T0 < int(T1.timestamp())
+
+
+def test_finding_one_anchor_among_thousands_proves_only_that_one(world, monkeypatch):
+    credential = sign(world)
+    (proof,) = anchor(world, [credential])
+    noise = [
+        make_entry(
+            "batch-anchor",
+            {"issuer": world.did, "root": f"{i:064x}", "count": 10},
+            submitter=method_id(world.did, 1),
+            key=world.keys[0],
+            timestamp=T0,
+        )
+        for i in range(3000)
+    ]
+    world.ledger.append(noise, now=FIXED_NOW)
+    rotate(world)
+    client = world.client(quorum=0)
+    client.sync()
+    proofs_made = []
+    original = type(client).prove
+    monkeypatch.setattr(type(client), "prove", lambda self, s: proofs_made.append(s.index) or original(self, s))
+    report = vcred.verify_credential(credential, now=T3, ledger=client, options=VerifyOptions(anchor_proofs=[proof]))
+    assert report.verified, report.failures
+    assert len(proofs_made) < 20  # the issuer's DID events and the one anchor, not 3 001 anchors
