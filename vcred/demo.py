@@ -145,6 +145,8 @@ def run(root: Path, console: Console) -> int:
     ledger.append([registry_entry], now=now)
     _cosign(setting, ledger, console)
     client.sync()
+    registry_anchor = registry.check_anchored(client)
+    console.print(f"Trust registry: {registry_anchor.reason}")
 
     console.rule("[bold]4. Dr. Okafor presents five categories to St. Mary's, for 48 hours")
     challenge = secrets.token_urlsafe(16)
@@ -200,7 +202,7 @@ def run(root: Path, console: Console) -> int:
     client.sync()
     caught = _tamper_and_catch(setting, ledger, client, root)
     console.print(Panel("\n".join(caught), title="tampering detected", style="green"))
-    ok = decision.approved and not after.approved and rotated and len(caught) == 3
+    ok = registry_anchor.ok and decision.approved and not after.approved and rotated and len(caught) == 3
     console.rule("[bold green]demo complete" if ok else "[bold red]demo did not behave as expected")
     return 0 if ok else 1
 

@@ -88,3 +88,29 @@ def test_without_accreditations_the_chains_break(office_files):
     decision = json.loads(result.output)["decision"]
     unmet = {r["id"] for r in decision["requirements"] if r["outcome"] != "met"}
     assert {"degree", "residency", "cme"} <= unmet and "board" not in unmet
+
+
+def test_a_registry_that_is_not_the_anchored_version_is_refused(office_files):
+    from vcred.ledger import make_entry
+    from vcred.policy import TrustRegistry
+    from vcred.testing import insecure_seeded_key
+
+    tmp_path, names = office_files
+    result = invoke(tmp_path, names, "--json")
+    assert result.exit_code == 0 and "no version" in json.loads(result.output)["trustRegistry"]["reason"]
+    registry = TrustRegistry(json.loads((tmp_path / "registry.json").read_text()))
+    office_key = insecure_seeded_key("st marys office")
+    did = office_key.public_key.did_key
+    now = dt.datetime.now(dt.UTC)
+    entry = make_entry(
+        "trust-registry",
+        {"publisher": did, "url": registry.document.id, "version": 1, "sha256": "ab" * 32},  # another version
+        submitter=f"{did}#{office_key.public_key.multibase}",
+        key=office_key,
+        timestamp=int(now.timestamp()),
+    )
+    LocalSetting(tmp_path / "data").ledger().append([entry], now=now)
+    refused = invoke(tmp_path, names, "--json")
+    assert refused.exit_code == 1
+    anchor = json.loads(refused.output)["trustRegistry"]
+    assert anchor["status"] == "failed" and "outdated copy" in anchor["reason"]

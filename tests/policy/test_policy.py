@@ -282,3 +282,48 @@ def test_trust_must_be_checked_and_policy_must_be_sane():
 def test_registry_digest_is_stable():
     registry = TrustRegistry(trust_registry(ISSUERS))
     assert registry.digest == registry_digest(TrustRegistry(json.loads(json.dumps(trust_registry(ISSUERS)))).document)
+
+
+def test_registry_must_be_the_anchored_version():
+    from vcred.ledger import Ledger, LedgerClient, make_entry
+
+    ledger = Ledger.in_memory(origin="o", operator_name="op", operator_key=insecure_seeded_key("registry op"))
+    office = insecure_seeded_key("registry office")
+    document = trust_registry(ISSUERS)
+    registry = TrustRegistry(document)
+
+    def client():
+        synced = LedgerClient(ledger, operator=ledger.operator, origin="o")
+        synced.sync()
+        return synced
+
+    unanchored = registry.check_anchored(client())
+    assert not unanchored.ok and "no version" in unanchored.reason
+
+    def publish(version, digest):
+        ledger.append(
+            [
+                make_entry(
+                    "trust-registry",
+                    {
+                        "publisher": office.public_key.did_key,
+                        "url": registry.document.id,
+                        "version": version,
+                        "sha256": digest,
+                    },
+                    submitter=f"{office.public_key.did_key}#{office.public_key.multibase}",
+                    key=office,
+                    timestamp=int(dt.datetime.now(dt.UTC).timestamp()),
+                )
+            ]
+        )
+
+    publish(1, registry.digest)
+    assert registry.check_anchored(client()).ok
+    edited = copy.deepcopy(document)
+    edited["rules"] = edited["rules"][1:]  # a local edit drops a rule
+    stale = TrustRegistry(edited).check_anchored(client())
+    assert not stale.ok and "local edit or an outdated copy" in stale.reason
+    publish(2, TrustRegistry(edited).digest)  # the network moves on: now the old copy is the outdated one
+    assert TrustRegistry(edited).check_anchored(client()).ok
+    assert registry.check_anchored(client()).details["anchored_version"] == 2

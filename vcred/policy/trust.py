@@ -68,6 +68,37 @@ class TrustRegistry:
         """The registry's SHA-256 (compare with the anchored version)."""
         return registry_digest(self.document)
 
+    def check_anchored(self, client: Any) -> Check:
+        """``trust.registry``: this registry is the latest version its publisher anchored in the ledger.
+
+        What makes every office of a network decide with the same list: a registry edited locally, or an older
+        version, fails with the version that is anchored.
+        """
+        from vcred.errors import LedgerError, StorageError
+
+        url = self.document.id
+        try:
+            latest = client.latest(url, "trust-registry")
+        except (LedgerError, StorageError) as exc:
+            return Check.failed("trust.registry", f"cannot prove the registry's anchor: {exc.message}", UNTRUSTED)
+        if latest is None:
+            return Check.failed("trust.registry", f"no version of {url} is anchored in the ledger", UNTRUSTED)
+        anchored = latest.entry.payload
+        if anchored["sha256"] != self.digest:
+            return Check.failed(
+                "trust.registry",
+                f"this registry is not the version anchored at ledger entry {latest.index} (version "
+                f"{anchored['version']}): a local edit or an outdated copy",
+                UNTRUSTED,
+                anchored_version=anchored["version"],
+            )
+        return Check.passed(
+            "trust.registry",
+            f"the registry is version {anchored['version']}, as {anchored['publisher']} anchored it at ledger entry "
+            f"{latest.index}",
+            entry=latest.index,
+        )
+
     def rule_for(self, types: Sequence[str]) -> TrustRule | None:
         """The rule for the first of ``types`` the registry covers."""
         for rule in self.document.rules:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 import vcred
+from vcred._files import write_atomically
 from vcred._time import utcnow
 from vcred.cli.app import EXIT_FAILED, EXIT_OK, JsonFlag, app, console, emit_json, read_input
 from vcred.cli.context import verifier_environment
@@ -51,14 +52,25 @@ def credential_check(
         read_input(presentation), challenge=challenge, domain=domain, trust=registry, **env
     )
     decision = evaluate(report, loaded, now=utcnow())
+    # with a ledger at hand, the registry must be the version its publisher anchored (if it anchored any)
+    anchor = registry.check_anchored(env["ledger"]) if registry is not None and "ledger" in env else None
+    stale = anchor is not None and "anchored_version" in anchor.details
     if html is not None:
-        html.write_text(decision_html(decision, report), "utf-8")
+        write_atomically(html, decision_html(decision, report).encode("utf-8"))
     if json_output:
-        emit_json({"decision": decision.model_dump(mode="json"), "verification": report.model_dump(mode="json")})
+        emit_json(
+            {
+                "decision": decision.model_dump(mode="json"),
+                "trustRegistry": anchor.model_dump(mode="json") if anchor else None,
+                "verification": report.model_dump(mode="json"),
+            }
+        )
     else:
         if details:
             print_report(console, report)
         print_decision(console, decision)
+        if anchor is not None:
+            console.print(f"trust registry: {'[red]' if stale else ''}{anchor.reason}{'[/]' if stale else ''}")
         if html is not None:
             console.print(f"HTML report: {html}")
-    raise typer.Exit(EXIT_OK if decision.approved else EXIT_FAILED)
+    raise typer.Exit(EXIT_OK if decision.approved and not stale else EXIT_FAILED)
