@@ -43,11 +43,11 @@ HELLO_TIMEOUT = 10.0
 
 # Reads chunks from stdin: (count, length) then `count` records of key(32) signature(64) length(4) message;
 # writes the index of the first bad signature in the chunk, or -1. Exits when stdin closes.
-_CHECKER = r"""
+_CHECKER = f"HELLO = {HELLO!r}\n" + r"""
 import struct, sys
 from nacl.bindings import crypto_sign_open
 read, write = sys.stdin.buffer.read, sys.stdout.buffer
-write.write(b"vcred-signature-helper/1\n")
+write.write(HELLO)
 write.flush()
 while True:
     head = read(8)
