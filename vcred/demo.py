@@ -76,10 +76,11 @@ def run(root: Path, console: Console) -> int:
     """The story; returns 0 when every step behaved as it should."""
     setting = LocalSetting(root)
     ledger = setting.ledger()
-    now = utcnow()
 
     console.rule("[bold]1. Issuers create DIDs, anchored in the ledger")
     accounts = _issuers(setting, ledger, console)
+    # after the DIDs exist: a credential dated before its issuer's DID was created has no key to verify with
+    now = utcnow()
     issuers = {role: a.did for role, a in accounts.items()}
 
     console.rule("[bold]2. The radiologist's credentials are issued into her wallet")
