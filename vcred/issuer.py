@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from vcred._files import exclusive_lock
@@ -49,6 +49,8 @@ class IssuerAccount:
     # the key a rotation in progress commits to, saved before the ledger sees the rotation so a crash between the
     # two never loses the only key the DID can rotate to next
     pending_following: Ed25519SigningKey | None = None
+    # when the current key came into force (Unix seconds, as the ledger records it): nothing may be dated earlier
+    key_since: int | None = None
 
     # -- persistence ---------------------------------------------------------------------------------------
     @classmethod
@@ -79,7 +81,7 @@ class IssuerAccount:
             purpose: StatusList(url=f"{STATUS_BASE}/{name}/{purpose}/1", purpose=purpose, issuer=did)
             for purpose in ("revocation", "suspension")
         }
-        account = cls(name, did, key, next_key, vm, lists)
+        account = cls(name, did, key, next_key, vm, lists, key_since=int(moment.timestamp()) if anchored else None)
         account.save(setting)
         return account
 
@@ -99,6 +101,7 @@ class IssuerAccount:
             verification_method=data["verificationMethod"],
             lists={p: StatusList.from_json(text) for p, text in data["lists"].items()},
             pending_following=Ed25519SigningKey.from_multibase(pending) if pending else None,
+            key_since=data.get("keySince"),
         )
         if account.pending_following is not None:
             account._settle_rotation(setting, setting.ledger())
@@ -129,6 +132,7 @@ class IssuerAccount:
                 "verificationMethod": self.verification_method,
                 "lists": {p: sl.to_json() for p, sl in self.lists.items()},
                 "pendingFollowingKey": self.pending_following.secret_multibase if self.pending_following else None,
+                "keySince": self.key_since,
             },
         )
 
@@ -160,10 +164,25 @@ class IssuerAccount:
     def sign(
         self, credential: dict[str, Any], *, suite: str = "eddsa-rdfc-2022", now: datetime | None = None
     ) -> dict[str, Any] | str:
-        """Sign an already built credential as this issuer."""
+        """Sign an already built credential as this issuer.
+
+        Raises UsageError for a ``now`` before the current key came into force: verifiers resolve the key as of
+        that moment, so such a credential could never verify.
+        """
+        if now is not None:
+            self._require_key_in_force(now)
         return issue_credential(
             credential, self.key, suite=suite, verification_method=self.verification_method, now=now
         )
+
+    def _require_key_in_force(self, moment: datetime) -> None:
+        if self.key_since is not None and int(moment.timestamp()) < self.key_since:
+            since = datetime.fromtimestamp(self.key_since, UTC).isoformat()
+            raise UsageError(
+                f"{self.name} cannot sign as of {moment.isoformat()}: its key {self.verification_method} is in force "
+                f"only since {since}",
+                hint="sign with the current time (or a later one)",
+            )
 
     def attach_status(self, credential: dict[str, Any]) -> dict[str, Any]:
         """A copy of an unsigned credential with fresh revocation and suspension entries."""
@@ -196,6 +215,7 @@ class IssuerAccount:
         reuse a version number the ledger has anchored (and then refuses as a rollback).
         """
         moment = now or utcnow()
+        self._require_key_in_force(moment)
         signed = {
             purpose: json.dumps(
                 status_list.publish(self.key, now=moment, verification_method=self.verification_method), indent=1
@@ -301,5 +321,6 @@ class IssuerAccount:
         if state.version > self.key_version and state.current.key == self.next_key.public_key:
             self.key, self.next_key = self.next_key, self.pending_following
             self.verification_method = method_id(self.did, state.version)
+            self.key_since = state.current.since
         self.pending_following = None
         self.save(setting)

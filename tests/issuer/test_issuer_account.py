@@ -166,3 +166,14 @@ def _claims(account):
     from vcred.examples import board_certification_example
 
     return board_certification_example(issuer=account.did, subject=HOLDER)["credentialSubject"]
+
+
+def test_signing_before_the_key_came_into_force_is_refused(local):
+    account = IssuerAccount.create(local, "abr", now=FIXED_NOW)
+    with pytest.raises(UsageError, match="in force only since"):
+        account.issue("BoardCertificationCredential", _claims(account), now=FIXED_NOW - timedelta(seconds=1))
+    with pytest.raises(UsageError, match="in force only since"):
+        account.publish(local, now=FIXED_NOW - timedelta(days=1))
+    account.rotate(local, now=FIXED_NOW + timedelta(days=1))
+    with pytest.raises(UsageError, match="#key-2 is in force only since"):
+        IssuerAccount.load(local, "abr").issue("BoardCertificationCredential", _claims(account), now=FIXED_NOW)

@@ -43,7 +43,9 @@ HELLO_TIMEOUT = 10.0
 
 # Reads chunks from stdin: (count, length) then `count` records of key(32) signature(64) length(4) message;
 # writes the index of the first bad signature in the chunk, or -1. Exits when stdin closes.
-_CHECKER = f"HELLO = {HELLO!r}\n" + r"""
+_CHECKER = (
+    f"HELLO = {HELLO!r}\n"
+    + r"""
 import struct, sys
 from nacl.bindings import crypto_sign_open
 read, write = sys.stdin.buffer.read, sys.stdout.buffer
@@ -71,6 +73,7 @@ while True:
     write.write(struct.pack(">i", bad))
     write.flush()
 """
+)
 
 
 class HelperError(Exception):
