@@ -121,7 +121,7 @@ def _anchor_proofs_json(proofs: Sequence[Any], credentials: Sequence[dict[str, A
     out = []
     for proof in proofs:
         try:
-            parsed = proof if isinstance(proof, BatchProof) else BatchProof.from_json(proof)
+            parsed = BatchProof.coerce(proof)
         except LedgerError as exc:
             raise UsageError(f"anchor proof: {exc.message}") from None
         if parsed.credential not in presented:

@@ -56,6 +56,24 @@ def read_input(path: Path) -> str:
         raise errors.UsageError(f"{path}: cannot read it ({exc})") from None
 
 
+def anchor_proof_path(credential_file: Path) -> Path:
+    """Where a credential's issuance anchor proof sits: FILE.anchor.json, as ``vcred issue -o FILE`` writes it."""
+    return credential_file.with_name(credential_file.name + ".anchor.json")
+
+
+def read_anchor_proof(credential_file: Path, explicit: Path | None = None) -> Any:
+    """The anchor proof given explicitly, else the one beside the credential file (None when there is none)."""
+    path = explicit
+    if path is None and str(credential_file) != "-" and anchor_proof_path(credential_file).is_file():
+        path = anchor_proof_path(credential_file)
+    if path is None:
+        return None
+    try:
+        return json.loads(read_input(path))
+    except ValueError:
+        raise errors.UsageError(f"{path} is not JSON") from None
+
+
 def _exit_code(error: errors.VcredError) -> int:
     if isinstance(error, errors.VerificationFailed):
         return EXIT_FAILED

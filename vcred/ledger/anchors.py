@@ -56,6 +56,11 @@ class BatchProof:
         }
 
     @classmethod
+    def coerce(cls, value: Any) -> BatchProof:
+        """A BatchProof as given, or parsed from its JSON form (LedgerError when malformed)."""
+        return value if isinstance(value, BatchProof) else cls.from_json(value)
+
+    @classmethod
     def from_json(cls, value: Any) -> BatchProof:
         """Parse the JSON form strictly; LedgerError names what is wrong."""
         if not isinstance(value, dict) or value.get("type") != "BatchAnchorProof":

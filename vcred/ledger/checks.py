@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from vcred.did.ledger import replay
 from vcred.errors import LedgerError, ResolutionError, StorageError
-from vcred.ledger.anchors import BatchProof, in_batch
+from vcred.ledger.anchors import BatchProof, credential_hash, in_batch
 from vcred.ledger.log import LedgerClient, ProvenEntry
 from vcred.report import Check
 
@@ -67,7 +68,7 @@ def check_issuance_time(
     client: LedgerClient,
     issuer: str,
     version: int,
-    digest: bytes,
+    credential: dict[str, Any] | str,
     proofs: Sequence[BatchProof],
     *,
     now: datetime | None = None,
@@ -90,12 +91,13 @@ def check_issuance_time(
     ended_by = events[version] if version < len(events) else None
     if ended_by is not None and now is not None and ended_by.entry.timestamp > now.timestamp():
         ended_by = None  # verifying as of a moment before the retirement
-    matching = [p for p in proofs if p.credential == digest]
-    if ended_by is None:  # the common case: nothing to prove, no anchor to look up
-        presented = " (the anchor proof presented was not needed)" if matching else ""
+    if ended_by is None:  # the common case: nothing to prove, no anchor to look up, no hash to compute
+        presented = " (anchor proofs presented were not needed)" if proofs else ""
         return Check.skipped(
             "vc.ledger.anchor", f"key version {version} is still in force: the issuance time needs no proof{presented}"
         )
+    digest = credential_hash(credential)
+    matching = [p for p in proofs if p.credential == digest]
     if matching:
         found = _anchor_of(client, issuer, digest, matching)
         if isinstance(found, Check):

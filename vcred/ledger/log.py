@@ -34,6 +34,7 @@ from vcred.ledger.signatures import SignatureBatch
 from vcred.ledger.store import LedgerStore, MemoryStore, SQLiteStore, StoredEntry
 
 MAX_CLOCK_SKEW = 300
+MAX_CACHED_DIDS = 1024
 MAX_BATCH = 100_000
 
 
@@ -383,6 +384,9 @@ class LedgerClient:
         self.witnesses = dict(witnesses or {})
         self.quorum = quorum
         self.checkpoint: SignedCheckpoint | None = None
+        # a DID's proven events for the trusted checkpoint: verifying one credential resolves its issuer several
+        # times (proof, ledger and anchor checks), a presentation many; proofs hold until the checkpoint changes
+        self._did_events: dict[str, list[ProvenEntry]] = {}
 
     def accept(self, note: str, proof: Sequence[bytes] = ()) -> SignedCheckpoint:
         """Verify a newer checkpoint (signature, quorum, consistency with the current one) and adopt it."""
@@ -406,6 +410,8 @@ class LedgerClient:
                 current.size, checkpoint.size, current.root_hash, checkpoint.root_hash, proof
             ):
                 raise SplitView("the new checkpoint does not extend the trusted one", first=current, second=checkpoint)
+        if self.checkpoint is None or self.checkpoint.checkpoint != checkpoint:
+            self._did_events.clear()
         self.checkpoint = signed
         return signed
 
@@ -439,8 +445,14 @@ class LedgerClient:
 
     def proven_did_events(self, did: str) -> list[ProvenEntry]:
         """A DID's events with their ledger indexes, each proven against the trusted checkpoint."""
-        size = self._require().size
-        return [self.prove(s) for s in self.source.store.entries_about(did, DID_KINDS) if s.index < size]
+        cached = self._did_events.get(did)
+        if cached is None:
+            size = self._require().size
+            cached = [self.prove(s) for s in self.source.store.entries_about(did, DID_KINDS) if s.index < size]
+            if len(self._did_events) >= MAX_CACHED_DIDS:
+                self._did_events.clear()
+            self._did_events[did] = cached
+        return list(cached)
 
     def proven_entries(self, subject: str, kind: str, *, containing: bytes = b"") -> list[ProvenEntry]:
         """Entries of ``kind`` about ``subject`` in the trusted checkpoint, each proven.

@@ -64,10 +64,6 @@ class LedgerStore(Protocol):
         """The entry at ``index``."""
         ...
 
-    def has_leaf(self, leaf: bytes) -> bool:
-        """True when an identical entry is already in the log."""
-        ...
-
     def stored_leaves(self, leaves: Sequence[bytes]) -> set[bytes]:
         """Which of ``leaves`` are already in the log (one lookup for a whole batch)."""
         ...
@@ -152,8 +148,21 @@ class SQLiteStore:
         """Catch up with entries other processes appended (entries are contiguous: the integrity check says so)."""
         with self._lock:
             if not self._in_write:
-                rows = self._query("SELECT MAX(idx) FROM entries")
-                self._size = 0 if rows[0][0] is None else int(rows[0][0]) + 1
+                self._size = self._stored_size()
+
+    def _stored_size(self) -> int:
+        rows = self._query("SELECT MAX(idx) FROM entries")
+        return 0 if rows[0][0] is None else int(rows[0][0]) + 1
+
+    def _begin(self, statement: str, failure: str) -> None:
+        """Start a transaction and take the size it sees; StorageError (``failure``: why) if SQLite refuses."""
+        try:
+            self._db.execute(statement)
+            self._size = self._stored_size()
+        except (sqlite3.Error, StorageError) as exc:
+            with suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            raise StorageError(f"{failure}: {getattr(exc, 'message', exc)}") from None
 
     @contextmanager
     def reading(self) -> Iterator[None]:
@@ -162,14 +171,7 @@ class SQLiteStore:
             if self._in_write:
                 yield
                 return
-            try:
-                self._db.execute("BEGIN")
-                rows = self._db.execute("SELECT MAX(idx) FROM entries").fetchall()
-            except sqlite3.Error as exc:
-                with suppress(sqlite3.Error):
-                    self._db.execute("ROLLBACK")
-                raise StorageError(f"the ledger database is damaged: {exc}") from None
-            self._size = 0 if rows[0][0] is None else int(rows[0][0]) + 1
+            self._begin("BEGIN", "the ledger database is damaged")
             try:
                 yield
             finally:
@@ -182,14 +184,7 @@ class SQLiteStore:
         with self._lock:
             if self._in_write:
                 raise StorageError("appends cannot nest")
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                rows = self._db.execute("SELECT MAX(idx) FROM entries").fetchall()
-            except sqlite3.Error as exc:
-                with suppress(sqlite3.Error):
-                    self._db.execute("ROLLBACK")
-                raise StorageError(f"cannot lock the ledger database for writing: {exc}") from None
-            self._size = 0 if rows[0][0] is None else int(rows[0][0]) + 1
+            self._begin("BEGIN IMMEDIATE", "cannot lock the ledger database for writing")
             self._in_write = True
             try:
                 yield
@@ -258,10 +253,6 @@ class SQLiteStore:
         if row is None:
             raise StorageError(f"no entry {index} in the ledger")
         return self._row(row)
-
-    def has_leaf(self, leaf: bytes) -> bool:
-        """True when an identical entry exists."""
-        return bool(self._query("SELECT 1 FROM entries WHERE leaf=?", (leaf,)))
 
     def stored_leaves(self, leaves: Sequence[bytes]) -> set[bytes]:
         """Which of ``leaves`` are already stored, in chunks under SQLite's parameter limit."""
@@ -348,10 +339,6 @@ class MemoryStore:
         if not 0 <= index < len(self._entries):
             raise StorageError(f"no entry {index} in the ledger")
         return self._entries[index]
-
-    def has_leaf(self, leaf: bytes) -> bool:
-        """True when an identical entry exists."""
-        return leaf in self._leaves
 
     def stored_leaves(self, leaves: Sequence[bytes]) -> set[bytes]:
         """Which of ``leaves`` are already stored."""

@@ -31,15 +31,15 @@ def ledger_checks(
     client: Any,
     report: VerificationReport,
     *,
-    digest: bytes,
+    secured: dict[str, Any] | str,
     now: datetime | None = None,
     anchor_proofs: Sequence[Any] = (),
     trust_claimed_issuance_time: bool = False,
 ) -> list[Check]:
     """``vc.ledger.issuer``, ``vc.ledger.anchor`` and one ``vc.ledger.status_list`` per status list consulted.
 
-    ``digest`` is the credential's hash (see :func:`vcred.ledger.credential_hash`); ``anchor_proofs`` are batch
-    proofs the holder presented (BatchProof or their JSON), matched to the credential by that hash.
+    ``secured`` is the credential as signed (the document with its proof, or the vc+jwt token); ``anchor_proofs``
+    are batch proofs the holder presented (BatchProof or their JSON), matched to it by its hash.
     """
     from vcred.ledger.checks import check_issuance_time, check_issuer_anchored, check_status_list_anchored
 
@@ -55,7 +55,7 @@ def ledger_checks(
                     client,
                     report.issuer,
                     int(issuer_check.details["version"]),
-                    digest,
+                    secured,
                     proofs,
                     now=now,
                     trust_claimed_time=trust_claimed_issuance_time,
@@ -74,11 +74,8 @@ def _parse_proofs(values: Sequence[Any]) -> tuple[list[Any], str | None]:
 
     proofs = []
     for value in values:
-        if isinstance(value, BatchProof):
-            proofs.append(value)
-            continue
         try:
-            proofs.append(BatchProof.from_json(value))
+            proofs.append(BatchProof.coerce(value))
         except LedgerError as exc:
             return [], f"an anchor proof is malformed: {exc.message}"
     return proofs, None

@@ -356,7 +356,6 @@ def _schema(document: dict[str, Any], ctx: _Context) -> Check:
 def _ledger_checks(
     document: dict[str, Any], token: str | None, ctx: _Context, report: VerificationReport
 ) -> list[Check]:
-    from vcred.ledger.anchors import credential_hash
     from vcred.verify.anchoring import ledger_checks
 
     try:
@@ -364,7 +363,7 @@ def _ledger_checks(
             document,
             ctx.ledger,
             report,
-            digest=credential_hash(token if token is not None else document),
+            secured=token if token is not None else document,
             now=ctx.now,
             anchor_proofs=[*ctx.opts.anchor_proofs, *ctx.anchor_proofs],
             trust_claimed_issuance_time=ctx.opts.trust_claimed_issuance_time,

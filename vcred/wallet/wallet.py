@@ -106,7 +106,7 @@ def _anchor_proof_for(credential: dict[str, Any] | str, proof: Any) -> dict[str,
     from vcred.ledger.anchors import BatchProof, in_batch
 
     try:
-        parsed = proof if isinstance(proof, BatchProof) else BatchProof.from_json(proof)
+        parsed = BatchProof.coerce(proof)
     except LedgerError as exc:
         raise WalletError(f"refused: the anchor proof is malformed ({exc.message})") from None
     if not in_batch(credential, parsed):

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from vcred._files import write_atomically
-from vcred.cli.app import JsonFlag, app, console, emit_json, read_input
+from vcred.cli.app import JsonFlag, anchor_proof_path, app, console, emit_json, read_input
 from vcred.cli.context import setting
 from vcred.errors import UsageError
 from vcred.issuer import IssuerAccount
@@ -108,7 +108,7 @@ def issue(
         account.publish(local, now=now)
         (proof,) = account.anchor([credential], local, now=now)
     text = credential if isinstance(credential, str) else json.dumps(credential, indent=2)
-    sidecar = output.with_name(output.name + ".anchor.json") if output else None
+    sidecar = anchor_proof_path(output) if output else None
     if output and sidecar:
         # the proof first, so a credential file never exists without the proof beside it
         write_atomically(sidecar, json.dumps(proof.to_json(), indent=2).encode("utf-8"))

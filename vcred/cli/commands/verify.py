@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 import vcred
-from vcred.cli.app import EXIT_FAILED, EXIT_OK, JsonFlag, app, console, emit_json, read_input
+from vcred.cli.app import EXIT_FAILED, EXIT_OK, JsonFlag, app, console, emit_json, read_anchor_proof, read_input
 from vcred.cli.context import verifier_environment
 from vcred.cli.render import print_report
 from vcred.errors import UsageError
@@ -62,12 +62,8 @@ def verify_command(
     """
     text = read_input(file)
     env = verifier_environment(data_dir)
-    proof_file = anchor_proof or (file.with_name(file.name + ".anchor.json") if file != Path("-") else None)
-    if proof_file is not None and (anchor_proof is not None or proof_file.is_file()):
-        try:
-            proof = json.loads(read_input(proof_file))
-        except ValueError:
-            raise UsageError(f"{proof_file} is not JSON") from None
+    proof = read_anchor_proof(file, anchor_proof)
+    if proof is not None:
         env["options"] = vcred.VerifyOptions(anchor_proofs=[proof])
     if at is not None:
         from vcred._time import parse_datetime_stamp

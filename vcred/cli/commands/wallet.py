@@ -6,14 +6,14 @@ import json
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import Progress
 from rich.table import Table
 
 from vcred._files import write_atomically
-from vcred.cli.app import EXIT_FAILED, JsonFlag, app, console, emit_json, read_input
+from vcred.cli.app import EXIT_FAILED, JsonFlag, app, console, emit_json, read_anchor_proof, read_input
 from vcred.cli.context import passphrase
 from vcred.errors import UsageError
 from vcred.wallet import Wallet, default_wallet_path
@@ -59,17 +59,6 @@ def init(
         console.print(f"Wallet created at [bold]{created.path}[/]\nYour DID: [cyan]{created.holder_did}[/]")
 
 
-def _sidecar_anchor_proof(path: Path) -> Any:
-    """The anchor proof stored next to a credential file (FILE.anchor.json), if there is one."""
-    sidecar = path.with_name(path.name + ".anchor.json")
-    if path == Path("-") or not sidecar.is_file():
-        return None
-    try:
-        return json.loads(read_input(sidecar))
-    except ValueError:
-        raise UsageError(f"{sidecar} is not JSON") from None
-
-
 @wallet_app.command("import")
 def import_(
     files: Annotated[list[Path], typer.Argument(help="Credential files (JSON or vc+jwt).")],
@@ -90,7 +79,7 @@ def import_(
     opened = _open(wallet)
     env = verifier_environment()
     texts = [read_input(f) for f in files]
-    proofs = [_sidecar_anchor_proof(f) for f in files]
+    proofs = [read_anchor_proof(f) for f in files]
     with Progress(console=console, transient=True, disable=json_output) as progress:
         task = progress.add_task("importing", total=len(texts))
         results = opened.import_many(
