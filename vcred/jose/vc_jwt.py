@@ -142,7 +142,14 @@ def verify_jwt(
             )
         )
         return _skip_rest(result, prefix, "jose.verification_method")
-    checks.append(Check.passed(f"{prefix}.jose.verification_method", f"{kid} is authorised for {expectations.purpose}"))
+    checks.append(
+        Check.passed(
+            f"{prefix}.jose.verification_method",
+            f"{kid} is authorised for {expectations.purpose}",
+            verification_method=method.id,
+            key_as_of=issued.isoformat() if issued is not None else None,
+        )
+    )
 
     try:
         verifier = jws.JWS()

@@ -387,7 +387,11 @@ def _canonize_pyld(document: dict[str, Any], loader: DocumentLoader, max_blank_n
         return {"contextUrl": None, "documentUrl": url, "document": loader(url)}
 
     try:
-        dataset = jsonld.to_rdf(wrapped, {"documentLoader": pyld_loader, "base": RELATIVE_IRI_BASE})
+        # i18n-datatype, as the other Data Integrity implementations sign it: without it JSON-LD drops @direction,
+        # so a base direction would be unsigned and freely editable
+        dataset = jsonld.to_rdf(
+            wrapped, {"documentLoader": pyld_loader, "base": RELATIVE_IRI_BASE, "rdfDirection": "i18n-datatype"}
+        )
     except jsonld.JsonLdError as exc:
         cause: BaseException = exc
         while getattr(cause, "cause", None) is not None:

@@ -213,6 +213,8 @@ def _verify_one(
                 f"{label}.verification_method",
                 f"the key is {method.controller}'s and authorised for {exp.purpose}",
                 verification_method=method.id,
+                # the moment the key was looked up for: every later check of this key's history uses this one
+                key_as_of=created.isoformat() if created is not None else None,
             )
         )
         document = _document_for(unsecured, proof, all_proofs, suite, label)

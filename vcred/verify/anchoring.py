@@ -3,27 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from vcred._time import parse_datetime_stamp
 from vcred.report import Check, CheckStatus, VerificationReport
 
 
-def _issued_at(document: dict[str, Any]) -> Any:
-    """When the signer says it signed: a vc+jwt's ``iat``, else the first proof's ``created``, else ``validFrom``."""
-    iat = document.get("iat")
-    if isinstance(iat, int) and not isinstance(iat, bool) and 0 <= iat < 2**40:
-        return datetime.fromtimestamp(iat, UTC)
-    proof = document.get("proof")
-    first = proof[0] if isinstance(proof, list) and proof else proof
-    for value in ((first or {}).get("created") if isinstance(first, dict) else None, document.get("validFrom")):
+def _key_moment(report: VerificationReport) -> datetime | None:
+    """The moment the proof step looked the signing key up for (one time per decision).
+
+    The issuer's key history is checked for exactly the key that verified the signature: the ``created`` of a Data
+    Integrity proof, the ``iat`` of a vc+jwt, as the proof step used them. No other claim (``iat`` beside a Data
+    Integrity proof, ``validFrom``) may pick another key version. With a proof set, the earliest moment decides:
+    its key is the oldest, and an old key is the one a thief may hold.
+    """
+    moments: list[datetime] = []
+    for check in report.checks:
+        if check.status is not CheckStatus.PASSED or not check.id.endswith(".verification_method"):
+            continue
+        value = check.details.get("key_as_of")
         if isinstance(value, str):
             try:
-                return parse_datetime_stamp(value)
+                moments.append(datetime.fromisoformat(value))
             except ValueError:
                 continue
-    return None
+    return min(moments) if moments else None
 
 
 def ledger_checks(
@@ -43,7 +47,7 @@ def ledger_checks(
     """
     from vcred.ledger.checks import check_issuance_time, check_issuer_anchored, check_status_list_anchored
 
-    issuer_check = check_issuer_anchored(client, report.issuer, _issued_at(document))
+    issuer_check = check_issuer_anchored(client, report.issuer, _key_moment(report))
     checks = [issuer_check]
     if issuer_check.ok and report.issuer and "version" in issuer_check.details:
         proofs, bad = _parse_proofs(anchor_proofs)

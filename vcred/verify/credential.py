@@ -179,18 +179,39 @@ def _verify(credential: Any, ctx: _Context) -> VerificationReport:
         )
     if report.format != "eddsa-rdfc-2022" and isinstance(document.get("@context"), list | str):
         checks.append(_jsonld_terms(document, ctx))
-    checks.extend(_validity(document, ctx))
+    closed = _closed_world(document, ctx, "vc")
+    checks.append(closed)
+    if not closed.ok:
+        # outside the closed world a JSON key need not mean what the checks would read it as: read nothing more
+        for check_id in ("vc.validity", "vc.status", "vc.schema", "vc.ledger", "vc.trust"):
+            checks.append(Check.skipped(check_id, "not checked: the credential is outside the closed world"))
+        report.verified = False
+        return report
+    view = document  # from here on, every key means what the bundled contexts define: the verified view
+    checks.extend(_validity(view, ctx))
     if not problems:
-        checks.extend(_status(document, ctx, report))
-        checks.append(_schema(document, ctx))
+        checks.extend(_status(view, ctx, report))
+        checks.append(_schema(view, ctx))
     if ctx.ledger is not None:
-        checks.extend(_ledger_checks(document, token, ctx, report))
+        checks.extend(_ledger_checks(view, token, ctx, report))
     if ctx.trust is not None:
-        checks.append(_trust(document, ctx, report))
+        checks.append(_trust(view, ctx, report))
     report.verified = _decide(report)
     if report.verified:
-        report.credential = {k: v for k, v in document.items() if k != "proof"}
+        report.credential = {k: v for k, v in view.items() if k != "proof"}
     return report
+
+
+def _closed_world(document: dict[str, Any], ctx: _Context, prefix: str) -> Check:
+    from vcred.jsonld.closed_world import closed_world_problems
+
+    problems = closed_world_problems(document, loader=ctx.loader, inline_contexts=ctx.opts.inline_contexts)
+    if problems:
+        return Check.failed(f"{prefix}.closed_world", "; ".join(problems[:3]), MALFORMED, problems=problems)
+    return Check.passed(
+        f"{prefix}.closed_world",
+        "every key and type is a term the bundled contexts define, so checks read what was signed",
+    )
 
 
 def _read_input(credential: Any, opts: VerifyOptions) -> tuple[dict[str, Any] | None, str | None]:
@@ -270,26 +291,39 @@ def _jsonld_terms(document: dict[str, Any], ctx: _Context) -> Check:
     return Check.passed("vc.jsonld", "every term is defined by the credential's contexts")
 
 
+# VC 2.0's validity period and VC 1.1's (issuanceDate is required there and, like validFrom, may not lie ahead)
+_TIME_FIELDS = (
+    ("validFrom", "vc.valid_from", "from"),
+    ("validUntil", "vc.valid_until", "until"),
+    ("issuanceDate", "vc.issuance_date", "from"),
+    ("expirationDate", "vc.expiration_date", "until"),
+)
+_VC1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
+
+
 def _validity(document: dict[str, Any], ctx: _Context) -> list[Check]:
     skew = ctx.opts.max_clock_skew
+    context = document.get("@context")
+    vc1 = (context[0] if isinstance(context, list) and context else context) == _VC1_CONTEXT
     out = []
-    for name in ("validFrom", "validUntil"):
-        check_id = "vc.valid_from" if name == "validFrom" else "vc.valid_until"
+    for name, check_id, side in _TIME_FIELDS:
         if name not in document:
-            out.append(Check.skipped(check_id, f"the credential has no {name}"))
+            if name == "issuanceDate" and vc1:
+                out.append(Check.failed(check_id, "a VC 1.1 credential must have an issuanceDate", MALFORMED))
+            elif name in ("validFrom", "validUntil") or vc1:
+                out.append(Check.skipped(check_id, f"the credential has no {name}"))
             continue
         try:
             moment = parse_datetime_stamp(document[name])
         except ValueError as exc:
             out.append(Check.failed(check_id, str(exc), MALFORMED))
             continue
-        if name == "validFrom" and moment > ctx.now + skew:
+        if side == "from" and moment > ctx.now + skew:
             out.append(Check.failed(check_id, f"the credential is not valid until {document[name]}", RANGE_ERROR))
-        elif name == "validUntil" and moment < ctx.now - skew:
+        elif side == "until" and moment < ctx.now - skew:
             out.append(Check.failed(check_id, f"the credential expired at {document[name]}", RANGE_ERROR))
         else:
-            verb = "valid from" if name == "validFrom" else "valid until"
-            out.append(Check.passed(check_id, f"{verb} {document[name]}"))
+            out.append(Check.passed(check_id, f"{'valid from' if side == 'from' else 'valid until'} {document[name]}"))
     return out
 
 

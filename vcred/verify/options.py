@@ -23,6 +23,8 @@ class VerifyOptions:
     proofs (:class:`vcred.ledger.BatchProof` or their JSON) for the credentials verified; with a ledger, a
     credential signed by a key its issuer has since retired needs one from before the retirement, unless
     ``trust_claimed_issuance_time`` (then the credential's own ``created``/``validFrom`` is believed).
+    ``inline_contexts`` are the inline ``@context`` objects the caller accepts (compared by value); every other
+    context must be a URL the loader serves (the closed-world rule, ADR 9).
     """
 
     now: datetime | None = None
@@ -39,3 +41,4 @@ class VerifyOptions:
     check_schema: bool = True
     anchor_proofs: Sequence[Any] = ()
     trust_claimed_issuance_time: bool = False
+    inline_contexts: Sequence[Any] = ()
