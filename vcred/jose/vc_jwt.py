@@ -28,7 +28,8 @@ SUPPORTED_ALGS = ("EdDSA",)
 VC_JWT = "vc+jwt"
 VP_JWT = "vp+jwt"
 _MAX_HEADER_BYTES = 4096
-_REGISTERED = ("iss", "sub", "aud", "exp", "nbf", "iat", "jti", "nonce", "cnf")
+# JWT claims (RFC 7519 and VC-JOSE-COSE) that the JOSE layer reads with their JWT meaning, not as JSON-LD terms
+JWT_CLAIMS = ("iss", "sub", "aud", "exp", "nbf", "iat", "jti", "nonce", "cnf")
 
 
 def sign_jwt(

@@ -34,8 +34,8 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
-from pyld import jsonld  # type: ignore[import-untyped]
-from pyld.context_resolver import ContextResolver  # type: ignore[import-untyped]
+from pyld import jsonld
+from pyld.context_resolver import ContextResolver
 
 from vcred.errors import LoaderError
 from vcred.jsonld.loader import DocumentLoader

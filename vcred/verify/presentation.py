@@ -15,7 +15,7 @@ from vcred.jose.vc_jwt import VP_JWT, JwtExpectations, verify_jwt
 from vcred.jsonld.loader import DocumentLoader
 from vcred.proofs.data_integrity import ProofExpectations, verify_proofs
 from vcred.report import Check, CheckStatus, PresentationReport
-from vcred.verify.credential import _guarded, _read_input, make_context
+from vcred.verify.credential import _closed_world, _guarded, _read_input, make_context
 from vcred.verify.options import VerifyOptions
 from vcred.verify.replay import ReplayCache
 
@@ -162,6 +162,13 @@ def _verify_presentation(
                 expiry = parse_datetime_stamp(first["expires"])
             except ValueError:
                 expiry = None
+    closed = _closed_world(document, ctx, "vp", jwt=token is not None)
+    checks.append(closed)
+    if not closed.ok:
+        # a key outside the closed world may hide what the holder signed: read nothing more from it
+        checks.append(Check.skipped("vp.credentials", "not checked: the presentation is outside the closed world"))
+        report.verified = False
+        return report
     proof_ok = _holder_proof_ok(report)
     checks.append(_expiry_check(expiry, require_expiry))
     checks.append(_replay_check(replay_cache, challenge, moment, expiry, proof_ok))
