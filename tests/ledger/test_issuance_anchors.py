@@ -253,3 +253,20 @@ def test_finding_one_anchor_among_thousands_proves_only_that_one(world, monkeypa
     report = vcred.verify_credential(credential, now=T3, ledger=client, options=VerifyOptions(anchor_proofs=[proof]))
     assert report.verified, report.failures
     assert len(proofs_made) < 20  # the issuer's DID events and the one anchor, not 3 001 anchors
+
+
+def test_a_claimed_iat_cannot_choose_which_key_needs_an_anchor(story):
+    """One time per decision: the key whose history is checked is the key that verified the signature."""
+    world = story.world
+    credential = board_certification_example(issuer=world.did, subject=HOLDER_DID)
+    credential["iat"] = int(T2.timestamp())  # "signed now", when key version 2 is in force
+    # the thief signs with the retired key 1, backdating the proof so that key 1 verifies it
+    forged = vcred.issue_credential(
+        credential, world.keys[0], verification_method=method_id(world.did, 1), now=FIXED_NOW, validate=False
+    )
+    report = verify(story, forged, at=T3)
+    assert report.check("vc.proof.signature").ok
+    check = report.check("vc.ledger.anchor")
+    assert not report.verified and check.code == "ISSUANCE_TIME_UNPROVEN"
+    assert "key version 1" in report.check("vc.ledger.issuer").reason
+    assert report.check("vc.closed_world").ok  # iat is a VC 2.0 term: only the key moment stops this
