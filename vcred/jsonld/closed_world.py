@@ -190,6 +190,8 @@ class _Walker:
         self.contexts = contexts
         self.inline = list(inline_contexts)
         self.problems: list[str] = []
+        # JSON pointer of each key -> (the IRI it stands for, its type coercion): what the key was read as
+        self.meanings: dict[str, tuple[str, Any]] = {}
 
     def fail(self, path: str, reason: str) -> None:
         self.problems.append(f"{path or '/'}: {reason}")
@@ -353,7 +355,9 @@ class _Walker:
             else:
                 self.types(before_types, value, path)
             return
-        if jsonld.JsonLdProcessor.get_context_value(active, key, "@type") == "@json":
+        coercion = jsonld.JsonLdProcessor.get_context_value(active, key, "@type")
+        self.meanings[path] = (target, coercion)
+        if coercion == "@json":
             return  # a JSON literal: signed as one opaque value
         container = _container(active, key)
         if any(c in container for c in ("@language", "@index", "@id", "@type")) and isinstance(value, dict):
@@ -400,6 +404,17 @@ class _Walker:
                 self.fail(where, f"the type {name!r} is not a term the contexts define")
             elif self._names_a_term(before_types, before_types["@vocab"] + name):
                 self.fail(where, f"the type {name!r} expands to the IRI of a defined term; write the term")
+
+
+def key_meanings(document: Any, *, loader: DocumentLoader) -> dict[str, tuple[str, Any]]:
+    """JSON pointer of every key of a closed-world ``document`` -> (the IRI it means, its type coercion or None).
+
+    For tests and tools that rewrite a document into another JSON form of the same graph.
+    """
+    contexts = _contexts_for(loader)
+    walker = _Walker(contexts, ())
+    walker.node(contexts.initial, None, document, "", embedded=True)
+    return walker.meanings
 
 
 def closed_world_problems(document: Any, *, loader: DocumentLoader, inline_contexts: Sequence[Any] = ()) -> list[str]:
