@@ -420,3 +420,17 @@ def test_malformed_multi_bit_entries(overrides, reason):
         now=FIXED_NOW,
     )
     assert checks[0].code == "MALFORMED_VALUE_ERROR" and reason in checks[0].reason
+
+
+def test_a_list_served_for_another_url_is_refused():
+    """Two current lists of one issuer: list 2 served for list 1's URL must not answer for list 1."""
+    fetcher = MemoryFetcher()
+    board = Board(fetcher)
+    credential, entries = board.issue()
+    board.lists["revocation"].set(entries["revocation"])
+    board.publish()
+    other = StatusList(url="https://board.example/status/revocation/2", purpose="revocation", issuer=board.did)
+    fetcher.publish(board.lists["revocation"].url, json.dumps(other.publish(board.key, now=FIXED_NOW)))
+    report = verify(credential, fetcher)
+    check = status_checks(report)["vc.status.revocation"]
+    assert not report.verified and check.code == "STATUS_VERIFICATION_ERROR" and "not the one requested" in check.reason

@@ -105,6 +105,12 @@ def _load(
     document = report.credential
     if "BitstringStatusListCredential" not in report.types:
         raise _StatusFailedError("the document is not a BitstringStatusListCredential", "STATUS_VERIFICATION_ERROR")
+    if document.get("id") != url:
+        # a CDN or network attacker could serve another current list of the same issuer for this URL
+        raise _StatusFailedError(
+            f"the list served for {url[:120]} is the list {str(document.get('id'))[:120]!r}, not the one requested",
+            "STATUS_VERIFICATION_ERROR",
+        )
     subject = document.get("credentialSubject")
     if not isinstance(subject, dict) or subject.get("type") != "BitstringStatusList":
         raise _StatusFailedError("the list's subject is not a BitstringStatusList", "STATUS_VERIFICATION_ERROR")
