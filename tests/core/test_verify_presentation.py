@@ -154,3 +154,31 @@ def test_empty_presentation_and_misuse():
 def test_junk_presentations_give_reports(junk):
     report = verify(junk)
     assert not report.verified and report.failures
+
+
+def test_verifier_refuses_a_presentation_valid_for_more_than_30_days():
+    """The 30-day limit is the verifier's rule too, not only the wallet's."""
+    import datetime as _dt
+
+    import vcred as _vcred
+    from vcred.testing import FIXED_NOW as _NOW
+    from vcred.testing import insecure_seeded_key as _key
+
+    holder, issuer = _key("long-lived holder"), _key("long-lived issuer")
+    credential = _vcred.issue_credential(
+        {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiableCredential"],
+            "issuer": issuer.public_key.did_key,
+            "credentialSubject": {"id": holder.public_key.did_key, "name": "A"},
+        },
+        issuer,
+        now=_NOW,
+    )
+    vp = _vcred.create_presentation(
+        [credential], holder, challenge="c", domain="d", expires=_dt.timedelta(days=30), now=_NOW
+    )
+    ok = _vcred.verify_presentation(vp, challenge="c", domain="d", now=_NOW)
+    assert ok.verified, ok.failures
+    early = _vcred.verify_presentation(vp, challenge="c", domain="d", now=_NOW - _dt.timedelta(days=2))
+    assert not early.verified and "at most 30 days" in early.check("vp.expires").reason

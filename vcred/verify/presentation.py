@@ -15,6 +15,7 @@ from vcred.jose.vc_jwt import VP_JWT, JwtExpectations, verify_jwt
 from vcred.jsonld.loader import DocumentLoader
 from vcred.proofs.data_integrity import ProofExpectations, verify_proofs
 from vcred.report import Check, CheckStatus, PresentationReport
+from vcred.present import MAX_PRESENTATION_LIFETIME
 from vcred.verify.credential import _closed_world, _guarded, _read_input, make_context
 from vcred.verify.options import VerifyOptions
 from vcred.verify.replay import ReplayCache
@@ -170,7 +171,7 @@ def _verify_presentation(
         report.verified = False
         return report
     proof_ok = _holder_proof_ok(report)
-    checks.append(_expiry_check(expiry, require_expiry))
+    checks.append(_expiry_check(expiry, require_expiry, moment, opts.max_clock_skew))
     checks.append(_replay_check(replay_cache, challenge, moment, expiry, proof_ok))
 
     credentials = document.get("verifiableCredential")
@@ -239,7 +240,7 @@ def _holder_proof_ok(report: PresentationReport) -> bool:
     return bool(sig) and all(c.status is CheckStatus.PASSED for c in sig)
 
 
-def _expiry_check(expiry: datetime | None, required: bool) -> Check:
+def _expiry_check(expiry: datetime | None, required: bool, now: datetime, skew: timedelta) -> Check:
     if expiry is None:
         if required:
             return Check.failed(
@@ -248,6 +249,13 @@ def _expiry_check(expiry: datetime | None, required: bool) -> Check:
                 "PROOF_VERIFICATION_ERROR",
             )
         return Check.skipped("vp.expires", "the presentation has no expiry")
+    if expiry > now + MAX_PRESENTATION_LIFETIME + skew:
+        # the wallet never makes such a presentation; a verifier must not depend on the wallet to refuse one
+        return Check.failed(
+            "vp.expires",
+            f"the presentation claims to be valid until {expiry.isoformat()}; at most 30 days are accepted",
+            "PROOF_VERIFICATION_ERROR",
+        )
     return Check.passed("vp.expires", f"the presentation is valid until {expiry.isoformat()}")
 
 
