@@ -13,9 +13,9 @@ from vcred.did.resolver import DIDResolver
 from vcred.errors import UsageError
 from vcred.jose.vc_jwt import VP_JWT, JwtExpectations, verify_jwt
 from vcred.jsonld.loader import DocumentLoader
+from vcred.present import MAX_PRESENTATION_LIFETIME
 from vcred.proofs.data_integrity import ProofExpectations, verify_proofs
 from vcred.report import Check, CheckStatus, PresentationReport
-from vcred.present import MAX_PRESENTATION_LIFETIME
 from vcred.verify.credential import _closed_world, _guarded, _read_input, make_context
 from vcred.verify.options import VerifyOptions
 from vcred.verify.replay import ReplayCache
