@@ -61,13 +61,25 @@ def decode_base64url(value: str, *, max_chars: int | None = None) -> bytes:
     return b64url_decode(body)
 
 
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
 def b64url_decode(body: str) -> bytes:
-    """Decode unpadded base64url, rejecting characters outside the alphabet."""
+    """Decode unpadded base64url, rejecting characters outside the alphabet and non-canonical trailing bits.
+
+    Python's decoder silently drops characters outside the alphabet, which would give one key many spellings
+    (aliases of a did:jwk, say); every value must be the one canonical encoding of its bytes.
+    """
+    if not isinstance(body, str) or not _B64URL.fullmatch(body) or len(body) % 4 == 1:
+        raise KeyFormatError("invalid base64url value: only A-Z a-z 0-9 - _ without padding are allowed")
     try:
         raw = body.encode("ascii")
-        return base64.urlsafe_b64decode(raw + b"=" * (-len(raw) % 4))
+        decoded = base64.urlsafe_b64decode(raw + b"=" * (-len(raw) % 4))
     except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
         raise KeyFormatError(f"invalid base64url value: {exc}") from None
+    if b64url_encode(decoded) != body:
+        raise KeyFormatError("invalid base64url value: not the canonical encoding (unused bits are set)")
+    return decoded
 
 
 def b64url_encode(data: bytes) -> str:
