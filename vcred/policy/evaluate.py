@@ -98,8 +98,11 @@ class _Pool:
         self.usable: list[VerificationReport] = []
         self.rejected: list[tuple[VerificationReport, str]] = []
         self.trust_unchecked = False
+        seen: set[tuple[str, str]] = set()
         for cred in report.credentials:
             trusted = _trusted(cred)
+            if cred.verified and _seen_before(cred, seen):
+                continue  # the same credential presented again is the same evidence, counted once
             if not cred.verified:
                 why = cred.failures[0].reason if cred.failures else "it did not verify"
                 self.rejected.append((cred, why))
@@ -114,6 +117,19 @@ class _Pool:
 
     def failed(self, credential_type: str) -> list[tuple[VerificationReport, str]]:
         return [(c, why) for c, why in self.rejected if credential_type in c.types]
+
+
+def _seen_before(report: VerificationReport, seen: set[tuple[str, str]]) -> bool:
+    """True when a credential with the same id or the same content was already taken (and remember this one)."""
+    from vcred.ledger.anchors import credential_hash
+
+    credential = report.credential or {}
+    names = {("hash", credential_hash(credential).hex())}
+    if isinstance(credential.get("id"), str):
+        names.add(("id", credential["id"]))
+    repeated = bool(names & seen)
+    seen |= names
+    return repeated
 
 
 def _missing(requirement: Any, pool: _Pool, credential_type: str, what: str) -> RequirementResult:
@@ -249,7 +265,12 @@ def _cme(req: CMERequirement, pool: _Pool, today: dt.date) -> RequirementResult:
         return _missing(req, pool, "CMECredential", "CME certificate")
     counted: list[tuple[VerificationReport, dt.date, Decimal]] = []
     outside = Decimal(0)
+    activities: set[str] = set()
     for cred in pool.of("CMECredential"):
+        activity = str(_subject(cred).get("activityId"))
+        if activity in activities:
+            continue  # one activity earns its credits once, however many certificates name it
+        activities.add(activity)
         done = completion_date(cred.credential or {})
         credits = cme_credits(cred.credential or {}, req.creditType)
         if done is None or credits == 0:
