@@ -127,7 +127,7 @@ def run(root: Path, console: Console) -> int:
     registry = TrustRegistry(
         trust_registry(issuers),
         accreditations=accreditations,
-        verify=lambda c: vcred.verify_credential(c, now=now, status_fetcher=setting.fetcher(), ledger=client),
+        verify=lambda c, at: vcred.verify_credential(c, now=at, status_fetcher=setting.fetcher(), ledger=client),
     )
     hospital = accounts["stmarys"]
     published = [e for e in ledger.entries_about(registry.document.id, ["trust-registry"])]

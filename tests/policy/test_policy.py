@@ -41,7 +41,7 @@ def decide(credentials=None, *, registry=None, edit=None, policy=POLICY, accredi
         if accreditations is not None
         else [sign(c) for c in accreditation_credentials(ISSUERS, now=FIXED_NOW)]
     )
-    verify = lambda c: vcred.verify_credential(c, now=FIXED_NOW, status_fetcher=fetcher)  # noqa: E731
+    verify = lambda c, now: vcred.verify_credential(c, now=now, status_fetcher=fetcher)  # noqa: E731
     registry = registry or TrustRegistry(trust_registry(ISSUERS), accreditations=accreditations, verify=verify)
     vp = vcred.create_presentation(
         signed, HOLDER, challenge=CHALLENGE, domain=DOMAIN, expires=dt.timedelta(hours=1), now=FIXED_NOW

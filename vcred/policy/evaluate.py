@@ -1,13 +1,26 @@
 """evaluate(): a verified presentation against an office's credentialing policy, requirement by requirement.
 
-Only credentials that verified (and, unless the policy says otherwise, whose issuer the trust registry accepted)
-count as evidence. Each requirement is met, not met (with the reason, including a presented credential that failed
-verification — suspended, revoked, expired) or not evidenced. Money and credits are exact decimals.
+Evidence is read from the verified per-credential reports only (``report.credential``), never from raw input, and
+a credential counts as evidence for a requirement only when:
+
+- it verified, names exactly one credential family, and its subject passes that family's model (amounts are exact
+  decimals of the family's format; anything else is malformed evidence, with the reason);
+- unless the policy says otherwise, the trust registry accepted its issuer for *that* family type (``vc.trust``
+  lists the types a credential is trusted for);
+- it is counted once (the same credential presented twice, or two certificates of one CME activity, count once);
+- its issuer has not revoked or suspended a credential of the same type in this presentation: a suspended current
+  certification cannot be outvoted by last year's;
+- it is the newest (by issuance date) of the valid credentials that speak to the requirement.
+
+A decision is approved only when every requirement is met and the presentation verified, or when the only failures
+are credentials of types no requirement uses (the decision then says so in its warnings).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -15,8 +28,11 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from vcred._time import require_aware
-from vcred.errors import UsageError
-from vcred.model.families.cme import cme_credits, completion_date
+from vcred.errors import InvalidCredentialError, UsageError
+from vcred.issue import issuer_id
+from vcred.model.families.builders import validate_subject
+from vcred.model.families.common import parse_amount
+from vcred.model.families.registry import family_types
 from vcred.policy.documents import (
     BoardRequirement,
     CMERequirement,
@@ -27,7 +43,11 @@ from vcred.policy.documents import (
     TrainingRequirement,
     load_policy,
 )
+from vcred.policy.trust import issued_at
 from vcred.report import CheckStatus, PresentationReport, VerificationReport
+
+WITHDRAWN = ("CREDENTIAL_REVOKED", "CREDENTIAL_SUSPENDED")
+_EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 class Outcome(StrEnum):
@@ -77,55 +97,159 @@ class CredentialingDecision(BaseModel):
         return [r for r in self.requirements if r.outcome is not Outcome.MET]
 
 
-def _subject(report: VerificationReport) -> dict[str, Any]:
-    subject = (report.credential or {}).get("credentialSubject")
-    return subject if isinstance(subject, dict) else {}
+@dataclass(frozen=True)
+class _Usable:
+    """A verified credential fit to be evidence: its one family, its subject checked by the family model."""
+
+    report: VerificationReport
+    family: str
+    subject: dict[str, Any]
+    issuer: str | None
+    issued: dt.datetime
+
+    def evidence(self, detail: str = "") -> Evidence:
+        credential = self.report.credential or {}
+        cid = credential.get("id")
+        types = credential.get("type")
+        return Evidence(
+            credential_id=cid if isinstance(cid, str) else None,
+            types=[t for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)],
+            issuer=self.issuer,
+            detail=detail,
+        )
 
 
-def _trusted(report: VerificationReport) -> bool | None:
+@dataclass(frozen=True)
+class _Rejected:
+    """A presented credential that cannot be evidence, with why; ``withdrawn`` when its issuer revoked or
+    suspended it (its proof verified, so its issuer and types are the issuer's own)."""
+
+    report: VerificationReport
+    index: int
+    types: list[str]
+    why: str
+    withdrawn: bool = False
+
+    def evidence(self) -> Evidence:
+        return Evidence(credential_id=self.report.credential_id, types=self.types, issuer=self.report.issuer)
+
+
+def _newest(items: Sequence[_Usable], tiebreak: Callable[[_Usable], str] = lambda u: "") -> _Usable:
+    """The one issued last: an issuer's newer statement supersedes its older ones."""
+    return max(items, key=lambda u: (u.issued, tiebreak(u)))
+
+
+def _proof_ok(report: VerificationReport) -> bool:
+    signatures = [c for c in report.checks if c.id.endswith(".signature")]
+    return bool(signatures) and all(c.status is CheckStatus.PASSED for c in signatures)
+
+
+def _withdrawn(report: VerificationReport) -> str | None:
+    """The reason, when the issuer revoked or suspended this credential (and its proof verified)."""
+    if not _proof_ok(report):
+        return None
+    for check in report.failures:
+        if check.id.startswith("vc.status.") and check.code in WITHDRAWN:
+            return check.reason
+    return None
+
+
+def _seen_before(credential: dict[str, Any], seen: set[tuple[str, str]]) -> bool:
+    """True when a credential with the same id or the same content was already taken (and remember this one)."""
+    from vcred.ledger.anchors import credential_hash
+
+    names = {("hash", credential_hash(credential).hex())}
+    if isinstance(credential.get("id"), str):
+        names.add(("id", credential["id"]))
+    repeated = bool(names & seen)
+    seen |= names
+    return repeated
+
+
+def _trusted_for(report: VerificationReport) -> list[str] | None:
+    """The types the trust registry accepted this credential's issuer for; None when trust was not checked."""
     check = report.check("vc.trust")
-    return None if check is None else check.status is CheckStatus.PASSED
-
-
-def _evidence(report: VerificationReport, detail: str = "") -> Evidence:
-    return Evidence(credential_id=report.credential_id, types=report.types, issuer=report.issuer, detail=detail)
+    if check is None:
+        return None
+    listed = check.details.get("trusted_for") if check.ok else []
+    return [t for t in listed if isinstance(t, str)] if isinstance(listed, list) else []
 
 
 class _Pool:
-    """The presented credentials, split into usable evidence and the ones that failed (with why)."""
+    """The presented credentials, split into usable evidence and the ones that cannot be relied on (with why)."""
 
     def __init__(self, report: PresentationReport, require_trust: bool) -> None:
-        self.usable: list[VerificationReport] = []
-        self.rejected: list[tuple[VerificationReport, str]] = []
+        self.usable: list[_Usable] = []
+        self.rejected: list[_Rejected] = []
         self.trust_unchecked = False
-        for cred in report.credentials:
-            trusted = _trusted(cred)
-            if not cred.verified:
+        seen: set[tuple[str, str]] = set()
+        for index, cred in enumerate(report.credentials):
+            credential = cred.credential if cred.verified else None
+            if credential is None:
                 why = cred.failures[0].reason if cred.failures else "it did not verify"
-                self.rejected.append((cred, why))
-            elif require_trust and trusted is None:
-                self.trust_unchecked = True
-                self.rejected.append((cred, "its issuer's trust was not checked (no trust registry given)"))
-            else:
-                self.usable.append(cred)
+                withdrawn = _withdrawn(cred)
+                self.rejected.append(_Rejected(cred, index, cred.types, withdrawn or why, withdrawn is not None))
+                continue
+            if _seen_before(credential, seen):
+                continue  # the same credential presented again is the same evidence, counted once
+            usable = self._admit(cred, credential, index, require_trust)
+            if usable is not None:
+                self.usable.append(usable)
 
-    def of(self, credential_type: str) -> list[VerificationReport]:
-        return [c for c in self.usable if credential_type in c.types]
+    def _admit(
+        self, cred: VerificationReport, credential: dict[str, Any], index: int, require_trust: bool
+    ) -> _Usable | None:
+        types = credential.get("type")
+        families = family_types(types)
+        listed = [t for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)]
 
-    def failed(self, credential_type: str) -> list[tuple[VerificationReport, str]]:
-        return [(c, why) for c, why in self.rejected if credential_type in c.types]
+        def reject(why: str) -> None:
+            self.rejected.append(_Rejected(cred, index, listed, why))
+
+        if len(families) != 1:
+            reject(f"it names {len(families)} credential families ({', '.join(families) or 'none'}); one is required")
+            return None
+        family = families[0]
+        trusted = _trusted_for(cred)
+        if require_trust and trusted is None:
+            self.trust_unchecked = True
+            reject("its issuer's trust was not checked (no trust registry given)")
+            return None
+        if require_trust and family not in (trusted or []):
+            reject(f"its issuer is not trusted for {family}")
+            return None
+        claimed = credential.get("credentialSubject")
+        if not isinstance(claimed, dict):
+            reject("it is malformed evidence (credentialSubject must be one object)")
+            return None
+        try:
+            subject = validate_subject(family, claimed)
+        except InvalidCredentialError as exc:
+            reject(f"it is malformed evidence ({exc.message})")
+            return None
+        issued = issued_at(credential)
+        return _Usable(cred, family, subject, issuer_id(credential), issued or _EPOCH)
+
+    def of(self, credential_type: str) -> list[_Usable]:
+        return [u for u in self.usable if u.family == credential_type]
+
+    def failed(self, credential_type: str) -> list[_Rejected]:
+        return [r for r in self.rejected if credential_type in r.types]
+
+    def withdrawn_by(self, credential_type: str, issuers: set[str | None]) -> list[_Rejected]:
+        """Revoked or suspended credentials of this type from any of ``issuers``."""
+        return [r for r in self.failed(credential_type) if r.withdrawn and r.report.issuer in issuers]
 
 
 def _missing(requirement: Any, pool: _Pool, credential_type: str, what: str) -> RequirementResult:
     failed = pool.failed(credential_type)
     if failed:
-        cred, why = failed[0]
         return RequirementResult(
             id=requirement.id,
             description=requirement.description,
             outcome=Outcome.NOT_MET,
-            reason=f"the {what} presented cannot be relied on: {why}",
-            evidence=[_evidence(cred, why)],
+            reason=f"the {what} presented cannot be relied on: {failed[0].why}",
+            evidence=[failed[0].evidence()],
         )
     return RequirementResult(
         id=requirement.id,
@@ -150,36 +274,38 @@ def _degree(req: DegreeRequirement, pool: _Pool, today: dt.date) -> RequirementR
     creds = pool.of("MedicalDegreeCredential")
     if not creds:
         return _missing(req, pool, "MedicalDegreeCredential", "medical degree")
-    good = [c for c in creds if _subject(c).get("degree") in req.degrees]
+    good = [c for c in creds if c.subject["degree"] in req.degrees]
     if good:
-        s = _subject(good[0])
-        school = (s.get("school") or {}).get("name", "the school")
+        cred = _newest(good)
+        s = cred.subject
         return _result(
-            req, True, f"{s.get('degree')} from {school}, conferred {s.get('conferralDate')}", [_evidence(good[0])]
+            req, True, f"{s['degree']} from {s['school']['name']}, conferred {s['conferralDate']}", [cred.evidence()]
         )
-    found = ", ".join(sorted({str(_subject(c).get("degree")) for c in creds}))
-    return _result(req, False, f"degree {found} is not one of {', '.join(req.degrees)}", [_evidence(creds[0])])
+    found = ", ".join(sorted({str(c.subject["degree"]) for c in creds}))
+    return _result(req, False, f"degree {found} is not one of {', '.join(req.degrees)}", [_newest(creds).evidence()])
 
 
 def _training(req: TrainingRequirement, pool: _Pool, today: dt.date) -> RequirementResult:
-    creds = [c for c in pool.of("GraduateTrainingCredential") if _subject(c).get("trainingType") == req.trainingType]
+    creds = [c for c in pool.of("GraduateTrainingCredential") if c.subject["trainingType"] == req.trainingType]
     if not creds:
         return _missing(req, pool, "GraduateTrainingCredential", req.trainingType)
-    for cred in creds:
-        s = _subject(cred)
-        if s.get("specialty") == req.specialty and (req.subspecialty in (None, s.get("subspecialty"))):
-            if s.get("completionStatus") == "completed":
-                program = (s.get("program") or {}).get("name", "the program")
-                return _result(
-                    req,
-                    True,
-                    f"{req.trainingType} in {req.specialty} completed {s.get('completionDate')} at {program}",
-                    [_evidence(cred)],
-                )
-            return _result(
-                req, False, f"the {req.trainingType} is {s.get('completionStatus')}, not completed", [_evidence(cred)]
-            )
-    return _result(req, False, f"no {req.trainingType} in {req.specialty}", [_evidence(c) for c in creds])
+    matching = [
+        c
+        for c in creds
+        if c.subject["specialty"] == req.specialty and req.subspecialty in (None, c.subject.get("subspecialty"))
+    ]
+    if not matching:
+        return _result(req, False, f"no {req.trainingType} in {req.specialty}", [c.evidence() for c in creds])
+    cred = _newest(matching)  # the program's latest statement decides
+    s = cred.subject
+    if s["completionStatus"] == "completed":
+        return _result(
+            req,
+            True,
+            f"{req.trainingType} in {req.specialty} completed {s['completionDate']} at {s['program']['name']}",
+            [cred.evidence()],
+        )
+    return _result(req, False, f"the {req.trainingType} is {s['completionStatus']}, not completed", [cred.evidence()])
 
 
 def _board(req: BoardRequirement, pool: _Pool, today: dt.date) -> RequirementResult:
@@ -193,71 +319,63 @@ def _board(req: BoardRequirement, pool: _Pool, today: dt.date) -> RequirementRes
     matching = [
         c
         for c in creds
-        if _subject(c).get("specialty") == req.specialty and req.subspecialty in (None, _subject(c).get("subspecialty"))
+        if c.subject["specialty"] == req.specialty and req.subspecialty in (None, c.subject.get("subspecialty"))
     ]
     if not matching:
-        return _result(req, False, f"no certification in {req.specialty}", [_evidence(c) for c in creds])
-    cred = matching[0]
-    s = _subject(cred)
-    board = (s.get("certifyingBoard") or {}).get("name", "the board")
-    if s.get("certificationStatus") != "certified":
+        return _result(req, False, f"no certification in {req.specialty}", [c.evidence() for c in creds])
+    cred = _newest(matching)  # the board's latest statement decides, not the holder's order
+    s = cred.subject
+    board = s["certifyingBoard"]["name"]
+    if s["certificationStatus"] != "certified":
         return _result(
-            req, False, f"{board} reports the certification as {s.get('certificationStatus')}", [_evidence(cred)]
+            req, False, f"{board} reports the certification as {s['certificationStatus']}", [cred.evidence()]
         )
     if req.requireContinuingCertification:
         moc = s.get("maintenanceOfCertification") or {}
-        end = moc.get("periodEnd")
-        if not (
-            moc.get("participating")
-            and moc.get("meetingRequirements")
-            and isinstance(end, str)
-            and end >= today.isoformat()
-        ):
-            return _result(req, False, f"{board} does not report current continuing certification", [_evidence(cred)])
+        if not (moc.get("participating") and moc.get("meetingRequirements") and moc["periodEnd"] >= today.isoformat()):
+            return _result(req, False, f"{board} does not report current continuing certification", [cred.evidence()])
     return _result(
         req,
         True,
-        f"certified by {board} in {req.specialty} since {s.get('initialCertificationDate')}"
+        f"certified by {board} in {req.specialty} since {s['initialCertificationDate']}"
         + (", continuing certification current" if req.requireContinuingCertification else ""),
-        [_evidence(cred)],
+        [cred.evidence()],
     )
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
-    last = [
-        31,
-        29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28,
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ][month - 1]
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    last = [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
     return dt.date(year, month, min(day.day, last))
+
+
+def _credits(subject: dict[str, Any], credit_type: str) -> Decimal:
+    """The credits of one type a (validated) CME subject awards; parse_amount refuses anything but exact decimals."""
+    return sum((parse_amount(a["amount"]) for a in subject["credits"] if a["creditType"] == credit_type), Decimal(0))
 
 
 def _cme(req: CMERequirement, pool: _Pool, today: dt.date) -> RequirementResult:
     start = _add_months(today, -req.windowMonths)
     if not pool.of("CMECredential") and not pool.failed("CMECredential"):
         return _missing(req, pool, "CMECredential", "CME certificate")
-    counted: list[tuple[VerificationReport, dt.date, Decimal]] = []
-    outside = Decimal(0)
+    by_activity: dict[str, list[_Usable]] = {}
     for cred in pool.of("CMECredential"):
-        done = completion_date(cred.credential or {})
-        credits = cme_credits(cred.credential or {}, req.creditType)
-        if done is None or credits == 0:
+        by_activity.setdefault(cred.subject["activityId"], []).append(cred)
+    counted: list[tuple[_Usable, dt.date, Decimal]] = []
+    outside = Decimal(0)
+    for certificates in by_activity.values():
+        cred = _newest(certificates)  # one activity earns its credits once, however many certificates name it
+        done = dt.date.fromisoformat(cred.subject["completionDate"])
+        credits = _credits(cred.subject, req.creditType)
+        if credits == 0:
             continue
         if start <= done <= today:
             counted.append((cred, done, credits))
         else:
             outside += credits
+    counted.sort(key=lambda x: x[1])
     total = sum((c for _, _, c in counted), Decimal(0))
     minimum = Decimal(req.minimum)
     reason = f"{total} {req.creditType} credits completed since {start.isoformat()} (minimum {minimum})"
@@ -265,106 +383,144 @@ def _cme(req: CMERequirement, pool: _Pool, today: dt.date) -> RequirementResult:
         reason += f"; {outside} more fall outside the {req.windowMonths}-month window"
     failed = pool.failed("CMECredential")
     if total < minimum and failed:
-        reason += f"; {len(failed)} CME certificate(s) could not be relied on ({failed[0][1]})"
-    evidence = [
-        _evidence(c, f"{credits} on {done.isoformat()}") for c, done, credits in sorted(counted, key=lambda x: x[1])
-    ]
+        reason += f"; {len(failed)} CME certificate(s) could not be relied on ({failed[0].why})"
     return _result(
         req,
         total >= minimum,
         reason,
-        evidence,
+        [c.evidence(f"{credits} on {done.isoformat()}") for c, done, credits in counted],
         total=str(total),
         minimum=str(minimum),
         window_start=start.isoformat(),
-        series=[{"date": d.isoformat(), "credits": str(c)} for _, d, c in sorted(counted, key=lambda x: x[1])],
+        series=[{"date": d.isoformat(), "credits": str(c)} for _, d, c in counted],
     )
 
 
 def _license(req: LicenseRequirement, pool: _Pool, today: dt.date) -> RequirementResult:
-    creds = [c for c in pool.of("MedicalLicenseCredential") if _subject(c).get("jurisdiction") == req.jurisdiction]
+    creds = [c for c in pool.of("MedicalLicenseCredential") if c.subject["jurisdiction"] == req.jurisdiction]
     if not creds:
         return _missing(req, pool, "MedicalLicenseCredential", f"license in {req.jurisdiction}")
-    cred = creds[0]
-    s = _subject(cred)
-    if s.get("licenseStatus") != "active":
-        return _result(req, False, f"the {req.jurisdiction} license is {s.get('licenseStatus')}", [_evidence(cred)])
-    if s.get("licenseType") not in req.licenseTypes:
-        return _result(req, False, f"a {s.get('licenseType')} license is not accepted", [_evidence(cred)])
+    cred = _newest(creds)  # the licensing board's latest statement decides
+    s = cred.subject
+    if s["licenseStatus"] != "active":
+        return _result(req, False, f"the {req.jurisdiction} license is {s['licenseStatus']}", [cred.evidence()])
+    if s["licenseType"] not in req.licenseTypes:
+        return _result(req, False, f"a {s['licenseType']} license is not accepted", [cred.evidence()])
     if req.unrestricted and s.get("restrictions"):
-        return _result(req, False, f"the license is restricted: {'; '.join(s['restrictions'])}", [_evidence(cred)])
-    if str(s.get("expiryDate", "")) < today.isoformat():
-        return _result(req, False, f"the license expired on {s.get('expiryDate')}", [_evidence(cred)])
+        return _result(req, False, f"the license is restricted: {'; '.join(s['restrictions'])}", [cred.evidence()])
+    if s["expiryDate"] < today.isoformat():
+        return _result(req, False, f"the license expired on {s['expiryDate']}", [cred.evidence()])
     return _result(
         req,
         True,
-        f"active {s.get('licenseType')} license {s.get('licenseNumber')} in {req.jurisdiction}"
-        f", expires {s.get('expiryDate')}",
-        [_evidence(cred)],
+        f"active {s['licenseType']} license {s['licenseNumber']} in {req.jurisdiction}, expires {s['expiryDate']}",
+        [cred.evidence()],
     )
+
+
+def _adequate(period: dict[str, Any], req: MalpracticeRequirement) -> bool:
+    limits = (
+        (period["perClaimLimit"], Decimal(req.minPerClaimLimit)),
+        (period["aggregateLimit"], Decimal(req.minAggregateLimit)),
+    )
+    return all(money["currency"] == req.currency and parse_amount(money["amount"]) >= floor for money, floor in limits)
 
 
 def _malpractice(req: MalpracticeRequirement, pool: _Pool, today: dt.date) -> RequirementResult:
     creds = pool.of("MalpracticeHistoryCredential")
     if not creds:
         return _missing(req, pool, "MalpracticeHistoryCredential", "malpractice history")
-    cred = max(creds, key=lambda c: str(_subject(c).get("asOfDate", "")))
-    s = _subject(cred)
+    cred = _newest(creds, lambda c: str(c.subject["asOfDate"]))
+    s = cred.subject
     problems = []
-    as_of = str(s.get("asOfDate", ""))
+    as_of = s["asOfDate"]
     if as_of < (today - dt.timedelta(days=req.maxReportAgeDays)).isoformat():
         problems.append(f"the history is as of {as_of}, older than {req.maxReportAgeDays} days")
     lookback = _add_months(today, -12 * req.lookbackYears).isoformat()
-    claims = [c for c in s.get("claims", []) if isinstance(c, dict)]
-    open_claims = [c for c in claims if c.get("claimStatus") == "open"]
-    paid = [
-        c
-        for c in claims
-        if Decimal(str((c.get("paidAmount") or {}).get("amount", "0"))) > 0 and str(c.get("reportDate", "")) >= lookback
-    ]
+    claims = s["claims"]
+    open_claims = [c for c in claims if c["claimStatus"] == "open"]
+    paid = [c for c in claims if parse_amount(c["paidAmount"]["amount"]) > 0 and c["reportDate"] >= lookback]
     if len(open_claims) > req.maxOpenClaims:
         problems.append(f"{len(open_claims)} open claim(s) (at most {req.maxOpenClaims})")
     if len(paid) > req.maxPaidClaims:
         problems.append(f"{len(paid)} paid claim(s) in {req.lookbackYears} years (at most {req.maxPaidClaims})")
-    current = [
-        p
-        for p in s.get("coveragePeriods", [])
-        if isinstance(p, dict) and str(p.get("startDate", "")) <= today.isoformat() <= str(p.get("endDate", ""))
-    ]
-    adequate = [
-        p
-        for p in current
-        if (p.get("perClaimLimit") or {}).get("currency") == req.currency
-        and Decimal(str(p["perClaimLimit"]["amount"])) >= Decimal(req.minPerClaimLimit)
-        and (p.get("aggregateLimit") or {}).get("currency") == req.currency
-        and Decimal(str(p["aggregateLimit"]["amount"])) >= Decimal(req.minAggregateLimit)
-    ]
+    current = [p for p in s["coveragePeriods"] if p["startDate"] <= today.isoformat() <= p["endDate"]]
+    adequate = [p for p in current if _adequate(p, req)]
     if not current:
         problems.append("no coverage period covers today")
     elif not adequate:
         problems.append(f"current limits are below {req.minPerClaimLimit}/{req.minAggregateLimit} {req.currency}")
-    carrier = (s.get("carrier") or {}).get("name", "the carrier")
     if problems:
-        return _result(req, False, "; ".join(problems), [_evidence(cred)])
+        return _result(req, False, "; ".join(problems), [cred.evidence()])
     limits = adequate[0]
     return _result(
         req,
         True,
-        f"{carrier}: {len(open_claims)} open and {len(paid)} paid claim(s) in "
+        f"{s['carrier']['name']}: {len(open_claims)} open and {len(paid)} paid claim(s) in "
         f"{req.lookbackYears} years; coverage {limits['perClaimLimit']['amount']}/"
         f"{limits['aggregateLimit']['amount']} {req.currency} until {limits['endDate']}",
-        [_evidence(cred)],
+        [cred.evidence()],
     )
 
 
-_RULES = {
-    "medical-degree": _degree,
-    "graduate-training": _training,
-    "board-certification": _board,
-    "cme": _cme,
-    "license": _license,
-    "malpractice": _malpractice,
+_Rule = Callable[[Any, _Pool, dt.date], RequirementResult]
+_RULES: dict[str, tuple[str, _Rule]] = {
+    "medical-degree": ("MedicalDegreeCredential", _degree),
+    "graduate-training": ("GraduateTrainingCredential", _training),
+    "board-certification": ("BoardCertificationCredential", _board),
+    "cme": ("CMECredential", _cme),
+    "license": ("MedicalLicenseCredential", _license),
+    "malpractice": ("MalpracticeHistoryCredential", _malpractice),
 }
+
+
+def _requirement(req: Any, pool: _Pool, today: dt.date) -> RequirementResult:
+    """One requirement's outcome; a credential its issuer withdrew blocks that issuer's other credentials."""
+    family, rule = _RULES[req.kind]
+    issuers = {c.issuer for c in pool.of(family)}
+    withdrawn = pool.withdrawn_by(family, issuers)
+    if withdrawn:
+        first = withdrawn[0]
+        return _result(
+            req,
+            False,
+            f"{first.report.issuer} has withdrawn a {family} presented here ({first.why}); its other credentials "
+            "of that type cannot stand in for it",
+            [first.evidence()],
+        )
+    try:
+        return rule(req, pool, today)
+    except Exception as exc:  # a rule bug on odd evidence must never raise or approve
+        return _result(req, False, f"the evidence could not be evaluated ({type(exc).__name__})", [])
+
+
+def _holder_proof_ok(report: PresentationReport) -> bool:
+    signatures = [c for c in report.checks if c.id.endswith(".signature")]
+    return bool(signatures) and all(c.status is CheckStatus.PASSED for c in signatures)
+
+
+def _presentation_problems(report: PresentationReport) -> list[str]:
+    """Failures of the presentation itself (not of one credential): each voids every piece of evidence."""
+    problems = [
+        c.reason
+        for c in report.failures
+        if not (c.id == "vp.credentials" and "failed" in c.details)  # per-credential failures are judged one by one
+    ]
+    if not problems and not _holder_proof_ok(report):
+        problems.append("the holder's proof was not verified")
+    return problems
+
+
+def _credential_problems(pool: _Pool, policy: CredentialingPolicy) -> tuple[list[str], list[str]]:
+    """(failures that touch a requirement's type, failures of types no requirement uses)."""
+    used = {_RULES[r.kind][0] for r in policy.requirements}
+    relevant: list[str] = []
+    irrelevant: list[str] = []
+    for rejected in pool.rejected:
+        note = f"credential {rejected.index} ({', '.join(rejected.types) or 'no type'}) cannot be relied on: "
+        note += rejected.why
+        (relevant if used & set(rejected.types) else irrelevant).append(note)
+    return relevant, irrelevant
 
 
 def evaluate(
@@ -376,21 +532,15 @@ def evaluate(
     """Evaluate a verified presentation against a policy; every requirement gets an outcome and a reason.
 
     ``policy`` may be a loaded policy, a path, or parsed JSON. Raises UsageError for an invalid policy (a policy
-    with no requirements is invalid: emptiness never approves anyone).
+    with no requirements is invalid: emptiness never approves anyone). Bad evidence never raises: it is a requirement
+    not met, with the reason.
     """
     moment = require_aware(now)
     loaded = policy if isinstance(policy, CredentialingPolicy) else load_policy(policy)
     if not isinstance(presentation_report, PresentationReport):
         raise UsageError("evaluate() needs the PresentationReport from verify_presentation")
     today = moment.date()
-    presentation_problems = [
-        c.reason
-        for c in presentation_report.checks
-        if c.status is CheckStatus.FAILED and c.id not in ("vp.credentials", "vp.subject_binding")
-    ]
-    binding = presentation_report.check("vp.subject_binding")
-    if binding is not None and binding.status is CheckStatus.FAILED:
-        presentation_problems.append(binding.reason)
+    presentation_problems = _presentation_problems(presentation_report)
     pool = _Pool(presentation_report, loaded.requireTrustedIssuers)
     if presentation_problems:
         # nothing in a presentation that fails its own checks can be relied on
@@ -400,19 +550,24 @@ def evaluate(
             for r in loaded.requirements
         ]
     else:
-        results = [_RULES[req.kind](req, pool, today) for req in loaded.requirements]  # type: ignore[operator]
+        results = [_requirement(req, pool, today) for req in loaded.requirements]
+    relevant, irrelevant = _credential_problems(pool, loaded)
     warnings = []
     if pool.trust_unchecked:
         warnings.append("issuer trust was not checked: pass a trust registry to verify_presentation")
-    approved = not presentation_problems and all(r.outcome is Outcome.MET for r in results)
+    warnings += [f"{note} (no requirement uses its type; the decision does not rest on it)" for note in irrelevant]
+    problems = presentation_problems + relevant
+    if not presentation_report.verified and not problems and not irrelevant:
+        problems.append("the presentation did not verify")  # a failure nothing above explains: refuse
+    approved = not problems and all(r.outcome is Outcome.MET for r in results)
     return CredentialingDecision(
         approved=approved,
         policy=loaded.name,
         policy_version=loaded.version,
         holder=presentation_report.holder,
         decided_at=moment.isoformat(),
-        presentation_verified=not presentation_problems,
-        presentation_problems=presentation_problems,
+        presentation_verified=presentation_report.verified,
+        presentation_problems=problems,
         requirements=results,
         warnings=warnings,
     )

@@ -2,24 +2,34 @@
 
 A rule accepts listed issuer DIDs, or any issuer holding an accreditation of the right scope from an accreditor the
 office trusts (ACCME for CME providers, LCME for schools, ACGME for programs). An accreditation counts only if it
-verifies (signature, status: not revoked) and was valid when the credential was issued.
+verifies as of the decision (signature, status: not revoked, not expired) and its period covers the credential's
+issuance and, for a CME certificate, the activity's completion date.
+
+Trust is per type: a credential is trusted for a type only when a rule for *that* type accepts its issuer, and a
+credential naming two credential families is refused (one signature cannot borrow one family's trust for another).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import inspect
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from vcred._time import parse_datetime_stamp
+from vcred.errors import UsageError
 from vcred.jsonld.canon import canonize_jcs
+from vcred.model.families.cme import completion_date
+from vcred.model.families.registry import family_types
 from vcred.policy.documents import TrustRegistryDocument, TrustRule, load_registry_document
 from vcred.report import Check, VerificationReport
 
 UNTRUSTED = "UNTRUSTED_ISSUER"
-Verifier = Callable[[dict[str, Any] | str], VerificationReport]
+Verifier = Callable[[dict[str, Any] | str, datetime], VerificationReport]
+"""Verifies an accreditation credential as of a moment: ``verify(credential, now)``."""
 
 
 def registry_digest(document: TrustRegistryDocument) -> str:
@@ -38,9 +48,14 @@ def _claims(credential: dict[str, Any] | str) -> dict[str, Any]:
         return {}
 
 
-def _issued_at(document: dict[str, Any]) -> datetime | None:
-    for value in (document.get("validFrom"),):
-        if isinstance(value, str):
+def issued_at(document: dict[str, Any]) -> datetime | None:
+    """When the credential says it was issued: ``validFrom`` (VC 2.0) or ``issuanceDate`` (VC 1.1); None if absent.
+
+    A malformed date is None too: callers that need the date fail closed on None.
+    """
+    for name in ("validFrom", "issuanceDate"):
+        value = document.get(name)
+        if value is not None:
             try:
                 return parse_datetime_stamp(value)
             except ValueError:
@@ -48,8 +63,34 @@ def _issued_at(document: dict[str, Any]) -> datetime | None:
     return None
 
 
+def _activity_date(document: dict[str, Any], types: Sequence[str]) -> dt.date | None:
+    """The date of what a credential vouches for, when it has one (a CME activity's completion)."""
+    return completion_date(document) if "CMECredential" in types else None
+
+
+def _check_verifier(verify: Verifier | None) -> Verifier | None:
+    if verify is None:
+        return None
+    try:
+        inspect.signature(verify).bind(object(), object())
+    except TypeError:
+        raise UsageError(
+            "TrustRegistry(verify=...) must take (credential, now) and verify the accreditation as of now",
+            hint="e.g. verify=lambda c, now: vcred.verify_credential(c, now=now, status_fetcher=fetcher)",
+        ) from None
+    except ValueError:  # a builtin without a signature: trust the caller
+        pass
+    return verify
+
+
 class TrustRegistry:
-    """A loaded registry plus the accreditation credentials the office holds (verified lazily, once)."""
+    """A loaded registry plus the accreditation credentials the office holds.
+
+    Accreditations are verified again at every check, as of that check's ``now``: a registry that lives for months
+    sees an accreditor's revocation at the next decision (pass a status cache in the verifier to keep it fast).
+    ``verify(credential, now)`` verifies one accreditation; by default ``vcred.verify_credential`` offline.
+    Raises UsageError when ``verify`` does not take ``(credential, now)``.
+    """
 
     def __init__(
         self,
@@ -59,9 +100,8 @@ class TrustRegistry:
         verify: Verifier | None = None,
     ) -> None:
         self.document = document if isinstance(document, TrustRegistryDocument) else load_registry_document(document)
-        self._accreditations = list(accreditations)
-        self._verify = verify
-        self._verified: list[tuple[dict[str, Any], VerificationReport]] | None = None
+        self._accreditations = [(credential, _claims(credential)) for credential in accreditations]
+        self._verify = _check_verifier(verify)
 
     @property
     def digest(self) -> str:
@@ -99,31 +139,47 @@ class TrustRegistry:
             entry=latest.index,
         )
 
-    def rule_for(self, types: Sequence[str]) -> TrustRule | None:
-        """The rule for the first of ``types`` the registry covers."""
-        for rule in self.document.rules:
-            if rule.credentialType in types:
-                return rule
-        return None
-
-    def _accreditation_reports(self, now: datetime) -> list[tuple[dict[str, Any], VerificationReport]]:
-        if self._verified is None:
-            from vcred.verify.credential import verify_credential
-
-            check = self._verify or (lambda c: verify_credential(c, now=now))
-            self._verified = []
-            for credential in self._accreditations:
-                report = check(credential)
-                # keep the claims of unverified accreditations too, to say *why* a chain is broken
-                self._verified.append((report.credential or _claims(credential), report))
-        return self._verified
+    def rules_for(self, credential_type: str) -> list[TrustRule]:
+        """Every rule for exactly ``credential_type`` (alternatives: any one accepting the issuer suffices)."""
+        return [rule for rule in self.document.rules if rule.credentialType == credential_type]
 
     def check(self, document: dict[str, Any], *, report: VerificationReport, now: datetime) -> Check:
-        """``vc.trust``: is the credential's issuer accepted for its type, and through which chain?"""
+        """``vc.trust``: is the issuer accepted for each type the registry covers, and through which chain?
+
+        Passes only when every covered type is trusted; ``details["trusted_for"]`` lists them, and evaluate()
+        uses a credential for those types only.
+        """
+        families = family_types(report.types)
+        if len(families) > 1:
+            return Check.failed(
+                "vc.trust",
+                f"the credential names {len(families)} credential families ({', '.join(families)}); "
+                "a credential may be trusted for one family only",
+                UNTRUSTED,
+                trusted_for=[],
+            )
+        covered = [t for t in dict.fromkeys(report.types) if self.rules_for(t)]
+        if not covered:
+            return Check.failed(
+                "vc.trust", f"the trust registry has no rule for {', '.join(report.types)}", UNTRUSTED, trusted_for=[]
+            )
+        verdicts = [self._check_type(document, report, t, now) for t in covered]
+        refused = [v for v in verdicts if not v.ok]
+        if refused:
+            return Check.failed("vc.trust", refused[0].reason, UNTRUSTED, trusted_for=[])
+        first = verdicts[0]
+        return Check.passed("vc.trust", first.reason, chain=first.details.get("chain", []), trusted_for=covered)
+
+    def _check_type(
+        self, document: dict[str, Any], report: VerificationReport, credential_type: str, now: datetime
+    ) -> Check:
+        verdicts = [self._check_rule(document, report, rule, now) for rule in self.rules_for(credential_type)]
+        return next((v for v in verdicts if v.ok), verdicts[0])
+
+    def _check_rule(
+        self, document: dict[str, Any], report: VerificationReport, rule: TrustRule, now: datetime
+    ) -> Check:
         issuer = report.issuer
-        rule = self.rule_for(report.types)
-        if rule is None:
-            return Check.failed("vc.trust", f"the trust registry has no rule for {', '.join(report.types)}", UNTRUSTED)
         for listed in rule.issuers:
             if listed.did == issuer:
                 return Check.passed(
@@ -132,46 +188,95 @@ class TrustRegistry:
                     chain=[{"issuer": issuer, "name": listed.name, "by": self.document.id}],
                 )
         if rule.accreditedBy is not None:
-            return self._chain(document, issuer, rule, now)
+            return self._chain(document, report, rule, now)
         return Check.failed("vc.trust", f"{issuer} is not trusted to issue {rule.credentialType}", UNTRUSTED)
 
-    def _chain(self, document: dict[str, Any], issuer: str | None, rule: TrustRule, now: datetime) -> Check:
+    def _verified(self, credential: dict[str, Any] | str, now: datetime) -> VerificationReport:
+        if self._verify is not None:
+            return self._verify(credential, now)
+        from vcred.verify.credential import verify_credential
+
+        return verify_credential(credential, now=now)
+
+    def _chain(self, document: dict[str, Any], report: VerificationReport, rule: TrustRule, now: datetime) -> Check:
         assert rule.accreditedBy is not None
-        scope = rule.accreditedBy.scope
+        issuer, scope = report.issuer, rule.accreditedBy.scope
         accreditors = {a.did: a for a in self.document.accreditors if scope in a.scopes}
-        issued = _issued_at(document)
+        issued = issued_at(document)
+        if issued is None:
+            return Check.failed(
+                "vc.trust",
+                "the credential has no issuance date (validFrom), so no accreditation can be shown to cover it",
+                UNTRUSTED,
+            )
+        activity = _activity_date(document, report.types)
+        if "CMECredential" in report.types and activity is None:
+            return Check.failed(
+                "vc.trust", "the CME certificate has no valid completionDate for an accreditation to cover", UNTRUSTED
+            )
         problems: list[str] = []
-        for credential, report in self._accreditation_reports(now):
-            subject = credential.get("credentialSubject") if credential else None
-            if not isinstance(subject, dict) or subject.get("id") != issuer:
+        for credential, claims in self._accreditations:
+            if not _names(claims, issuer, scope):
                 continue
-            if subject.get("accreditationScope") != scope:
-                continue
-            accreditor = accreditors.get(report.issuer or "")
+            # verified now, at this decision's time: a revocation since the last decision counts
+            verdict = self._verified(credential, now)
+            accreditor = accreditors.get(verdict.issuer or "")
             if accreditor is None:
-                problems.append(f"accredited by {report.issuer}, which the office does not trust for {scope}")
+                problems.append(f"accredited by {verdict.issuer}, which the office does not trust for {scope}")
                 continue
-            if not report.verified:
-                why = report.failures[0].reason if report.failures else "it does not verify"
+            if not verdict.verified or verdict.credential is None:
+                why = verdict.failures[0].reason if verdict.failures else "it does not verify"
                 problems.append(f"the accreditation by {accreditor.name} is not valid: {why}")
                 continue
-            if subject.get("accreditationStatus") not in ("accredited", "provisional"):
-                problems.append(f"{accreditor.name} lists the issuer as {subject.get('accreditationStatus')}")
+            granted = verdict.credential  # from here on, only what the accreditor signed
+            problem = _grant_problem(granted, issuer, scope, issued, activity, accreditor.name)
+            if problem:
+                problems.append(problem)
                 continue
-            start, end = _issued_at(credential), credential.get("validUntil")
-            until = parse_datetime_stamp(end) if isinstance(end, str) else None
-            if issued is not None and ((start and issued < start) or (until and issued > until)):
-                problems.append(f"the accreditation by {accreditor.name} was not valid when the credential was issued")
-                continue
-            chain = [
-                {"issuer": issuer, "name": subject.get("name"), "accreditation": credential.get("id"), "scope": scope},
-                {"accreditor": accreditor.did, "name": accreditor.name, "by": self.document.id},
-            ]
+            subject = granted["credentialSubject"]
             return Check.passed(
                 "vc.trust",
                 f"{subject.get('name')} is accredited by {accreditor.name} ({scope}), "
                 f"which the office trusts for {rule.credentialType}",
-                chain=chain,
+                chain=[
+                    {"issuer": issuer, "name": subject.get("name"), "accreditation": granted.get("id"), "scope": scope},
+                    {"accreditor": accreditor.did, "name": accreditor.name, "by": self.document.id},
+                ],
             )
         reason = problems[0] if problems else f"no trusted accreditation ({scope}) is known for {issuer}"
         return Check.failed("vc.trust", reason, UNTRUSTED)
+
+
+def _names(claims: dict[str, Any], issuer: str | None, scope: str) -> bool:
+    """Does an accreditation (as held, before verifying) speak of this issuer and scope? Only a pre-filter."""
+    subject = claims.get("credentialSubject") if claims else None
+    return isinstance(subject, dict) and subject.get("id") == issuer and subject.get("accreditationScope") == scope
+
+
+def _grant_problem(
+    granted: dict[str, Any],
+    issuer: str | None,
+    scope: str,
+    issued: datetime,
+    activity: dt.date | None,
+    accreditor: str,
+) -> str | None:
+    """Why a verified accreditation does not vouch for this credential, or None when it does."""
+    if not _names(granted, issuer, scope):
+        return f"the accreditation by {accreditor} is not for this issuer and scope"
+    status = granted["credentialSubject"].get("accreditationStatus")
+    if status not in ("accredited", "provisional"):
+        return f"{accreditor} lists the issuer as {status}"
+    start = issued_at(granted)
+    end = granted.get("validUntil")
+    try:
+        until = parse_datetime_stamp(end) if end is not None else None
+    except ValueError:
+        return f"the accreditation by {accreditor} has a malformed validUntil"
+    if start is None:
+        return f"the accreditation by {accreditor} has no start (validFrom), so it cannot be shown to cover anything"
+    if issued < start or (until is not None and issued > until):
+        return f"the accreditation by {accreditor} was not valid when the credential was issued ({issued.isoformat()})"
+    if activity is not None and (activity < start.date() or (until is not None and activity > until.date())):
+        return f"the accreditation by {accreditor} did not cover the activity completed on {activity.isoformat()}"
+    return None

@@ -190,6 +190,7 @@ def _verify_presentation(
     for item in items:
         report.credentials.append(_guarded(item, ctx))
     if items:
+        checks.append(_duplicates_check(items))
         bad = [i for i, r in enumerate(report.credentials) if not r.verified]
         if bad:
             checks.append(
@@ -273,6 +274,49 @@ def _replay_check(
             "INVALID_CHALLENGE_ERROR",
         )
     return Check.passed("vp.replay", "first use of this challenge")
+
+
+def _identities(item: Any) -> list[tuple[str, str]]:
+    """What names a presented credential: its id, each proofValue (or JWS signature) and its hash."""
+    from vcred.ledger.anchors import credential_hash
+
+    if isinstance(item, str):
+        token = item.strip()
+        return [("signature", token.rsplit(".", 1)[-1]), ("hash", credential_hash(token).hex())]
+    if not isinstance(item, dict):
+        return []
+    out = [("hash", credential_hash(item).hex())]
+    if isinstance(item.get("id"), str):
+        out.append(("id", item["id"]))
+    proofs = item.get("proof")
+    for proof in proofs if isinstance(proofs, list) else [proofs]:
+        if isinstance(proof, dict) and isinstance(proof.get("proofValue"), str):
+            out.append(("proofValue", proof["proofValue"]))
+    return out
+
+
+def _duplicates_check(items: list[Any]) -> Check:
+    """``vp.duplicates``: each credential is presented once (a copy must never count twice as evidence)."""
+    seen: dict[tuple[str, str], int] = {}
+    repeats: list[str] = []
+    for index, item in enumerate(items):
+        try:
+            names = _identities(item)
+        except Exception:  # an unhashable shape is judged by its own credential check, not here
+            names = []
+        for name in dict.fromkeys(names):
+            first = seen.setdefault(name, index)
+            if first != index:
+                repeats.append(f"credential {index} repeats credential {first} (same {name[0]})")
+                break
+    if repeats:
+        return Check.failed(
+            "vp.duplicates",
+            "the presentation holds a credential more than once: " + "; ".join(repeats[:3]),
+            "MALFORMED_VALUE_ERROR",
+            repeats=repeats,
+        )
+    return Check.passed("vp.duplicates", f"the {len(items)} credential(s) are all distinct")
 
 
 def _binding(report: PresentationReport) -> Check:

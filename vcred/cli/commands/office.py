@@ -45,7 +45,9 @@ def credential_check(
     if trust is not None:
         texts = [read_input(p) for p in accreditations or []]
         parsed = [json.loads(t) if t.strip().startswith("{") else t.strip() for t in texts]
-        registry = TrustRegistry(trust, accreditations=parsed, verify=lambda c: vcred.verify_credential(c, **env))
+        registry = TrustRegistry(
+            trust, accreditations=parsed, verify=lambda c, now: vcred.verify_credential(c, now=now, **env)
+        )
     elif loaded.requireTrustedIssuers:
         raise UsageError("this policy requires trusted issuers: pass --trust registry.json")
     report = vcred.verify_presentation(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
+
+from vcred.model.families.common import parse_amount
 
 
 def cme_credits(credential: dict[str, Any], credit_type: str) -> Decimal:
-    """Credits of ``credit_type`` one CME credential awards (0 when none or malformed)."""
+    """Credits of ``credit_type`` one CME credential awards (0 when none; a malformed amount counts nothing)."""
     subject = credential.get("credentialSubject")
     if not isinstance(subject, dict):
         return Decimal(0)
@@ -17,8 +19,8 @@ def cme_credits(credential: dict[str, Any], credit_type: str) -> Decimal:
     for award in subject.get("credits", []) or []:
         if isinstance(award, dict) and award.get("creditType") == credit_type:
             try:
-                total += Decimal(str(award.get("amount")))
-            except InvalidOperation:
+                total += parse_amount(award.get("amount"))
+            except ValueError:  # never "Infinity", "NaN" or a float: only the families' exact format counts
                 continue
     return total
 

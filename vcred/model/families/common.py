@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated
 
@@ -13,6 +14,20 @@ Text = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whit
 DECIMAL_PATTERN = r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$"
 DecimalText = Annotated[str, StringConstraints(pattern=DECIMAL_PATTERN)]
 """A non-negative decimal with at most two fractional digits, as a string (exact: never a float)."""
+
+
+def parse_amount(value: object) -> Decimal:
+    """An amount of the families' format (credits, money) as an exact Decimal: finite, non-negative, at most two
+    decimals, written as a string. ValueError for anything else ("NaN", "Infinity", "1e3", "-1", floats).
+
+    >>> parse_amount("12.50"), parse_amount("0")
+    (Decimal('12.50'), Decimal('0'))
+    """
+    if not isinstance(value, str) or re.fullmatch(DECIMAL_PATTERN, value) is None:
+        raise ValueError(f"not an amount of the form 12 or 12.50: {str(value)[:40]!r}")
+    return Decimal(value)
+
+
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 

@@ -94,6 +94,12 @@ def family_of(credential: Any) -> Family | None:
     return None
 
 
+def family_types(types: Any) -> list[str]:
+    """The family types named in a credential's ``type`` (a credential may name one family, no more)."""
+    names = types if isinstance(types, list) else [types]
+    return list(dict.fromkeys(n for n in names if isinstance(n, str) and n in FAMILIES))
+
+
 def category_of(credential: Any) -> str | None:
     """The wallet category (education, board, cme, malpractice, license) of a credential, or None."""
     family = family_of(credential)

@@ -64,23 +64,39 @@ def schema_problems(credential: dict[str, Any], schema_id: str) -> list[tuple[st
 
 
 def check_schema(credential: dict[str, Any]) -> Check:
-    """Check ``vc.schema``: every ``credentialSchema`` of type JsonSchema, resolved from the bundled copies."""
+    """Check ``vc.schema``: every ``credentialSchema`` of type JsonSchema, resolved from the bundled copies, and
+    always the schema of the credential's family, whether or not it names one.
+
+    A credential naming two families fails: each family is trusted and judged separately, so one credential cannot
+    be two of them.
+    """
+    from vcred.model.families.registry import FAMILIES, family_types
+
+    families = family_types(credential.get("type"))
+    if len(families) > 1:
+        return Check.failed(
+            "vc.schema",
+            f"the credential names {len(families)} credential families ({', '.join(families)}); one at most",
+            "MALFORMED_VALUE_ERROR",
+        )
     declared = credential.get("credentialSchema")
-    if declared is None:
+    if declared is None and not families:
         return Check.skipped("vc.schema", "the credential names no credentialSchema")
-    entries = declared if isinstance(declared, list) else [declared]
-    checked = []
+    entries = [] if declared is None else declared if isinstance(declared, list) else [declared]
     for entry in entries:
         if not isinstance(entry, dict) or entry.get("type") != "JsonSchema" or not isinstance(entry.get("id"), str):
             return Check.failed("vc.schema", "credentialSchema must be {id, type: JsonSchema}", "MALFORMED_VALUE_ERROR")
-        schema_id = entry["id"]
-        if schema_id not in bundled_schemas():
+        if entry["id"] not in bundled_schemas():
             return Check.failed(
                 "vc.schema",
-                f"schema {schema_id[:120]} is not bundled with vcred (schemas are never fetched)",
+                f"schema {entry['id'][:120]} is not bundled with vcred (schemas are never fetched)",
                 "MALFORMED_VALUE_ERROR",
             )
-        problems = schema_problems(credential, schema_id)
+    schema_ids = list(dict.fromkeys([*(e["id"] for e in entries), *(FAMILIES[f].schema_id for f in families)]))
+    for schema_id in schema_ids:
+        # a family schema requires credentialSchema to name it; one that does not is judged as if it did
+        subject = credential if declared is not None else {**credential, "credentialSchema": _named(schema_id)}
+        problems = schema_problems(subject, schema_id)
         if problems:
             pointer, message = problems[0]
             return Check.failed(
@@ -91,5 +107,9 @@ def check_schema(credential: dict[str, Any]) -> Check:
                 schema=schema_id,
                 problems=[{"path": p, "message": m} for p, m in problems[:20]],
             )
-        checked.append(schema_id)
-    return Check.passed("vc.schema", f"the credential matches {', '.join(c.rsplit('/', 2)[-2] for c in checked)}")
+    names = ", ".join(c.rsplit("/", 2)[-2] for c in schema_ids)
+    return Check.passed("vc.schema", f"the credential matches {names}")
+
+
+def _named(schema_id: str) -> dict[str, str]:
+    return {"id": schema_id, "type": "JsonSchema"}
