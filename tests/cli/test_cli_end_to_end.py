@@ -24,6 +24,7 @@ def user(tmp_path):
         "VCRED_DATA_DIR": str(tmp_path / "data"),
         "VCRED_WALLET": str(tmp_path / "wallet.vcw"),
         "VCRED_PASSPHRASE": "a long wallet passphrase",
+        "VCRED_RECOVERY_PASSPHRASE": "the issuers' recovery passphrase",
         "COLUMNS": "200",
     }
 
@@ -149,6 +150,8 @@ def test_after_a_key_rotation_anchored_credentials_still_verify(user):
     anchored = {row["id"]: row["anchored"] for row in json.loads(user("wallet", "list", "--json").stdout)}
     assert anchored == {imported["board.json"]["id"]: True, imported["copy.json"]["id"]: False}
 
+    wrong = user("issuer", "rotate", "abr", env_extra={"VCRED_RECOVERY_PASSPHRASE": "not it"}, expect=2)
+    assert "recovery passphrase does not open" in wrong.stderr
     rotated = json.loads(user("issuer", "rotate", "abr", "--json").stdout)
     assert rotated["verificationMethod"].endswith("#key-2")
 
