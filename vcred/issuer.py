@@ -25,7 +25,7 @@ from vcred.crypto.keys import Ed25519SigningKey
 from vcred.crypto.sealed_keys import open_keys, seal_keys
 from vcred.crypto.sealing import DEFAULT_KDF, KdfParams
 from vcred.did.key import did_key_method_id
-from vcred.did.ledger import DidState, commitment, create_event, method_id, replay, rotate_event
+from vcred.did.ledger import DidState, commitment, create_event, deactivate_event, method_id, replay, rotate_event
 from vcred.errors import LedgerError, UsageError
 from vcred.issue import issue_credential
 from vcred.ledger.anchors import BatchProof, build_batch
@@ -359,6 +359,39 @@ class IssuerAccount:
             raise
         self._adopt(next_key, replay(self.did, log.did_events(self.did)), setting)
         seal_keys(path, self.did, [following], recovery, kdf=kdf)
+
+    def deactivate(
+        self,
+        setting: LocalSetting,
+        *,
+        recovery: str,
+        recovery_file: Path | None = None,
+        now: datetime | None = None,
+        ledger: Ledger | None = None,
+    ) -> None:
+        """Deactivate the DID for good: its keys sign nothing more (it issues, revokes and publishes nothing more).
+
+        Final, so it needs the pre-committed next key from the recovery file as a rotation does: a thief holding
+        only the current key cannot deactivate the DID. Credentials issued before keep verifying where their
+        issuance is anchored.
+        """
+        log, state = self._history("deactivate", ledger or setting.ledger())
+        path = recovery_file or self.recovery_path(setting, self.name)
+        keys, _ = self._recovery_keys(path, recovery, None)
+        if self._finish_rotation(state, keys, setting):
+            state = replay(self.did, log.did_events(self.did))
+        moment = now or self._after_last_use(log)
+        event = deactivate_event(
+            self.did,
+            version=state.version,
+            current_key=self.key,
+            next_key=self._committed(keys, state),
+            previous_leaf=state.last_leaf,
+            timestamp=int(moment.timestamp()),
+        )
+        log.append([event], now=moment)
+        self.deactivated = True
+        self.save(setting)
 
     def _history(self, action: str, log: Ledger) -> tuple[Ledger, DidState]:
         """The ledger and this DID's replayed history; UsageError when ``action`` is impossible."""

@@ -187,3 +187,25 @@ def test_after_a_key_rotation_anchored_credentials_still_verify(user):
     )
     fresh = json.loads(user("verify", "new.json", "--json").stdout)
     assert fresh["verified"]
+
+
+def test_deactivation_needs_confirmation_and_the_recovery_passphrase(user):
+    user("issuer", "init", "abr")
+    assert "--yes" in user("issuer", "deactivate", "abr", expect=2).stderr
+    wrong = user("issuer", "deactivate", "abr", "--yes", env_extra={"VCRED_RECOVERY_PASSPHRASE": "x"}, expect=2)
+    assert "recovery passphrase does not open" in wrong.stderr
+    done = json.loads(user("issuer", "deactivate", "abr", "--yes", "--json").stdout)
+    assert done["deactivated"]
+    (user.dir / "board.data.json").write_text(json.dumps(subject_claims("BoardCertificationCredential")))
+    refused = user(
+        "issue",
+        "BoardCertificationCredential",
+        "--data",
+        "board.data.json",
+        "--subject",
+        "did:example:1",
+        "--issuer",
+        "abr",
+        expect=2,
+    )
+    assert "deactivated" in refused.stderr

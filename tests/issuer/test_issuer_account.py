@@ -185,6 +185,33 @@ def test_an_old_account_file_with_its_next_key_rotates_once_and_then_keeps_no_ne
     assert old.verification_method.endswith("#key-3")
 
 
+def test_only_the_issuer_with_its_recovery_passphrase_deactivates(local, tmp_path):
+    """Finding B, through the account: a copy of the account file (the current key) cannot deactivate the DID; the
+    issuer can, and then signs nothing more."""
+    import shutil
+
+    account = create(local)
+    credential = board(account)
+    (proof,) = account.anchor([credential], local, now=FIXED_NOW)
+    thief = LocalSetting(tmp_path / "thief")
+    thief.issuers_dir.mkdir(parents=True)
+    shutil.copy(local.issuers_dir / "abr.json", thief.issuers_dir / "abr.json")
+    later = FIXED_NOW + timedelta(days=1)
+    with pytest.raises(UsageError, match="no recovery file"):
+        IssuerAccount.load(thief, "abr").deactivate(thief, recovery="a guess", now=later, ledger=local.ledger())
+    assert not local.client().did_resolver().resolve(account.did).deactivated
+    account.deactivate(local, recovery=RECOVERY, now=later)
+    client = local.client()
+    assert client.did_resolver().resolve(account.did).deactivated
+    with pytest.raises(UsageError, match="deactivated"):
+        IssuerAccount.load(local, "abr").issue("BoardCertificationCredential", _claims(account), now=later)
+    with pytest.raises(UsageError, match="deactivated"):
+        account.rotate(local, recovery=RECOVERY, now=later)
+    # what it issued before, anchored, still verifies
+    options = vcred.VerifyOptions(anchor_proofs=[proof])
+    assert vcred.verify_credential(credential, now=later, ledger=client, options=options).verified
+
+
 def _secret_key(text):
     from vcred.crypto.keys import Ed25519SigningKey
     from vcred.errors import KeyFormatError

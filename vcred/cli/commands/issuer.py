@@ -88,6 +88,34 @@ def issuer_rotate(
         console.print(f"{name} now signs with {account.verification_method}")
 
 
+@issuer_app.command("deactivate")
+def issuer_deactivate(
+    name: Annotated[str, typer.Argument(help="Issuer account name.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: deactivation is final.")] = False,
+    recovery_file: RecoveryFile = None,
+    data_dir: DataDir = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Deactivate the issuer's did:vcred for good (it signs, revokes and publishes nothing more).
+
+    Needs the recovery passphrase (VCRED_RECOVERY_PASSPHRASE, else asked) and the recovery file, as a rotation does:
+    a stolen current key alone cannot deactivate the DID. Credentials issued before keep verifying where their
+    issuance is anchored.
+
+    Example: vcred issuer deactivate abr --yes
+    """
+    if not yes:
+        raise UsageError("deactivation is final", hint=f"confirm with: vcred issuer deactivate {name} --yes")
+    local = setting(data_dir)
+    recovery = recovery_passphrase()
+    with IssuerAccount.editing(local, name) as account:
+        account.deactivate(local, recovery=recovery, recovery_file=recovery_file)
+    if json_output:
+        emit_json({"issuer": name, "did": account.did, "deactivated": True})
+    else:
+        console.print(f"{name}'s DID {account.did} is deactivated")
+
+
 @app.command("issue")
 def issue(
     credential_type: Annotated[str, typer.Argument(help=f"One of: {', '.join(FAMILIES)}.")],
