@@ -189,7 +189,9 @@ def run(root: Path, console: Console) -> int:
 
     console.rule("[bold]6. The board suspends the certification")
     board = accounts["board"]
-    board.set_status(issued["BoardCertificationCredential"], "suspension", True)
+    board.set_status(
+        issued["BoardCertificationCredential"], "suspension", True, setting=setting, ledger=ledger, now=now
+    )
     board.publish(setting, now=now, ledger=ledger)
     _cosign(setting, ledger, console)
     client.sync()
@@ -198,7 +200,10 @@ def run(root: Path, console: Console) -> int:
     console.print(Panel("\n".join(f"{c.id}: {c.reason}" for c in failed), title="re-verification", style="red"))
     after = evaluate(recheck, POLICY, now=now)
     print_decision(console, after)
-    board.set_status(issued["BoardCertificationCredential"], "suspension", False)  # lifted for the next run
+    # lifted for the next run
+    board.set_status(
+        issued["BoardCertificationCredential"], "suspension", False, setting=setting, ledger=ledger, now=now
+    )
     board.publish(setting, now=now, ledger=ledger)
 
     console.rule("[bold]7. The board rotates its signing key (say it leaked)")

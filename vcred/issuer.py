@@ -26,9 +26,9 @@ from vcred.crypto.sealed_keys import open_keys, seal_keys
 from vcred.crypto.sealing import DEFAULT_KDF, KdfParams
 from vcred.did.key import did_key_method_id
 from vcred.did.ledger import DidState, commitment, create_event, deactivate_event, method_id, replay, rotate_event
-from vcred.errors import LedgerError, UsageError
+from vcred.errors import LedgerError, NotIssuedHereError, UsageError
 from vcred.issue import issue_credential
-from vcred.ledger.anchors import BatchProof, build_batch
+from vcred.ledger.anchors import BatchProof, build_batch, credential_hash
 from vcred.ledger.entries import make_entry
 from vcred.ledger.log import Ledger
 from vcred.local import LocalSetting, read_json, write_secret_json
@@ -61,6 +61,9 @@ class IssuerAccount:
     deactivated: bool = False
     # a next key kept in the account file by earlier versions; the next rotation seals its successor instead
     legacy_next_key: Ed25519SigningKey | None = None
+    # what this account issued: purpose -> status index -> hex SHA-256 of the signed credential (credential_hash);
+    # a status change acts only on a credential found here, so an edited index cannot reach another credential
+    issued: dict[str, dict[int, str]] = field(default_factory=dict)
 
     # -- persistence ---------------------------------------------------------------------------------------
     @classmethod
@@ -136,6 +139,7 @@ class IssuerAccount:
             rotation_started=bool(data.get("rotationStarted") or data.get("pendingFollowingKey")),
             deactivated=bool(data.get("deactivated")),
             legacy_next_key=Ed25519SigningKey.from_multibase(legacy) if legacy else None,
+            issued={p: {int(i): h for i, h in record.items()} for p, record in data.get("issued", {}).items()},
         )
         if account.rotation_started:
             account._check_rotation(setting, setting.ledger())
@@ -167,6 +171,7 @@ class IssuerAccount:
                 "keySince": self.key_since,
                 "rotationStarted": self.rotation_started,
                 "deactivated": self.deactivated,
+                "issued": {p: {str(i): h for i, h in record.items()} for p, record in self.issued.items()},
                 # only until the first rotation, which seals the next key away from this file
                 **({"nextKey": self.legacy_next_key.secret_multibase} if self.legacy_next_key else {}),
             },
@@ -208,9 +213,30 @@ class IssuerAccount:
         self._require_usable()
         if now is not None:
             self._require_key_in_force(now)
-        return issue_credential(
+        indexes = self._own_status_indexes(credential)
+        signed = issue_credential(
             credential, self.key, suite=suite, verification_method=self.verification_method, now=now
         )
+        digest = credential_hash(signed).hex()
+        for purpose, index in indexes:
+            self.issued.setdefault(purpose, {})[index] = digest  # saved with the allocation, under the same lock
+        return signed
+
+    def _own_status_indexes(self, credential: dict[str, Any]) -> list[tuple[str, int]]:
+        """(purpose, index) of each status entry on this account's lists; one index is never given twice."""
+        found = []
+        for purpose, index in _status_entries(credential):
+            status_list = self.lists.get(purpose)
+            if status_list is None or index is None:
+                continue
+            if index in self.issued.get(purpose, {}):
+                raise UsageError(
+                    f"{purpose} index {index} of {self.name} was already given to another credential",
+                    hint="give each credential fresh entries (attach_status, or issue)",
+                )
+            status_list.entry(index)  # raises unless this list allocated it
+            found.append((purpose, index))
+        return found
 
     def _require_key_in_force(self, moment: datetime) -> None:
         if self.key_since is not None and int(moment.timestamp()) < self.key_since:
@@ -225,24 +251,69 @@ class IssuerAccount:
         """A copy of an unsigned credential with fresh revocation and suspension entries."""
         return {**credential, "credentialStatus": [sl.entry(sl.allocate()) for sl in self.lists.values()]}
 
-    def set_status(self, credential: dict[str, Any] | str, purpose: str, value: bool) -> int:
-        """Revoke / suspend (``value`` True) or reinstate (False) a credential this issuer issued."""
-        from vcred.jose.vc_jwt import peek_payload
+    def set_status(
+        self,
+        credential: dict[str, Any] | str,
+        purpose: str,
+        value: bool,
+        *,
+        setting: LocalSetting,
+        ledger: Ledger | None = None,
+        now: datetime | None = None,
+    ) -> int:
+        """Revoke / suspend (``value`` True) or reinstate (False) a credential this issuer issued.
 
+        The credential must verify as signed by this issuer (its DID, as of its signing time) and be, byte for
+        byte, the one this account recorded for that status index: otherwise NotIssuedHereError and nothing
+        changes. A status index alone proves nothing: every presentation shows it, and an edited copy would
+        otherwise revoke someone else's credential.
+        """
+        claims = self._verified_own(credential, ledger or setting.ledger(), now or utcnow())
+        entries = [(p, i) for p, i in _status_entries(claims) if p == purpose]
+        if not entries:
+            raise UsageError(f"the credential has no {purpose} entry")
+        status_list = self.lists.get(purpose)
+        index = entries[0][1]
+        if status_list is None or index is None or not self._on_list(claims, purpose, status_list.url):
+            raise NotIssuedHereError(f"the credential's {purpose} entry is not on one of {self.name}'s lists")
+        if self.issued.get(purpose, {}).get(index) != credential_hash(credential).hex():
+            raise NotIssuedHereError(
+                f"{self.name} did not issue this credential with {purpose} index {index}",
+                hint="pass the credential file exactly as issued (an edited copy, even of its status, is refused)",
+            )
+        if value:
+            status_list.set(index)
+        else:
+            status_list.clear(index)
+        return index
+
+    def _verified_own(self, credential: dict[str, Any] | str, ledger: Ledger, now: datetime) -> dict[str, Any]:
+        """The credential's claims, once it verifies as signed by this issuer (else NotIssuedHereError)."""
+        from vcred.did import default_resolver
+        from vcred.issue import issuer_id
+        from vcred.jose.vc_jwt import peek_payload
+        from vcred.report import CheckStatus
+        from vcred.verify import VerifyOptions, verify_credential
+
+        # this issuer's own DID resolved from the ledger (its key history), did:key offline; nothing fetched
+        resolver = default_resolver().with_method("vcred", ledger.did_resolver())
+        report = verify_credential(credential, now=now, resolver=resolver, options=VerifyOptions(check_schema=False))
+        signatures = [c for c in report.checks if c.id.endswith(".signature")]
+        if not signatures or any(c.status is not CheckStatus.PASSED for c in signatures):
+            failed = next((c.reason for c in report.checks if c.status is CheckStatus.FAILED), "no proof")
+            raise NotIssuedHereError(f"the credential does not verify as signed by {self.name}: {failed}")
         claims = peek_payload(credential) if isinstance(credential, str) else credential
+        if not isinstance(claims, dict) or issuer_id(claims) != self.did:
+            raise NotIssuedHereError(f"the credential was not issued by {self.name} ({self.did})")
+        return claims
+
+    @staticmethod
+    def _on_list(claims: dict[str, Any], purpose: str, url: str) -> bool:
         entries = claims.get("credentialStatus") or []
-        for entry in entries if isinstance(entries, list) else [entries]:
-            if isinstance(entry, dict) and entry.get("statusPurpose") == purpose:
-                status_list = self.lists.get(purpose)
-                if status_list is None or entry.get("statusListCredential") != status_list.url:
-                    raise UsageError(f"the credential's {purpose} entry is not on one of {self.name}'s lists")
-                index = int(entry["statusListIndex"])
-                if value:
-                    status_list.set(index)
-                else:
-                    status_list.clear(index)
-                return index
-        raise UsageError(f"the credential has no {purpose} entry")
+        return any(
+            isinstance(e, dict) and e.get("statusPurpose") == purpose and e.get("statusListCredential") == url
+            for e in (entries if isinstance(entries, list) else [entries])
+        )
 
     def publish(self, setting: LocalSetting, *, now: datetime | None = None, ledger: Ledger | None = None) -> None:
         """Sign and publish a new version of each list, and anchor each version's hash in the ledger.
@@ -477,3 +548,15 @@ class IssuerAccount:
         while int(utcnow().timestamp()) <= last:
             time.sleep(0.05)
         return utcnow()
+
+
+def _status_entries(credential: dict[str, Any]) -> list[tuple[str, int | None]]:
+    """(purpose, index) of each status entry (index None when it is not a decimal number)."""
+    entries = credential.get("credentialStatus") or []
+    out: list[tuple[str, int | None]] = []
+    for entry in entries if isinstance(entries, list) else [entries]:
+        if isinstance(entry, dict) and isinstance(entry.get("statusPurpose"), str):
+            raw = entry.get("statusListIndex")
+            index = int(raw) if isinstance(raw, str) and raw.isdecimal() and len(raw) < 12 else None
+            out.append((entry["statusPurpose"], index))
+    return out

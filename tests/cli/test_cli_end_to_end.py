@@ -209,3 +209,35 @@ def test_deactivation_needs_confirmation_and_the_recovery_passphrase(user):
         expect=2,
     )
     assert "deactivated" in refused.stderr
+
+
+def test_revoke_refuses_a_credential_whose_status_index_was_edited(user):
+    """Finding C through the CLI: a holder asks to revoke 'her' credential with the index edited to a colleague's."""
+    directory: Path = user.dir
+    user("issuer", "init", "abr")
+    (directory / "board.data.json").write_text(json.dumps(subject_claims("BoardCertificationCredential")))
+    for name in ("mine", "colleague"):
+        args = [
+            "--data",
+            "board.data.json",
+            "--subject",
+            f"did:example:{name}",
+            "--issuer",
+            "abr",
+            "-o",
+            f"{name}.json",
+        ]
+        user("issue", "BoardCertificationCredential", *args)
+    mine, colleague = (json.loads((directory / f"{n}.json").read_text()) for n in ("mine", "colleague"))
+    revocation = {e["statusPurpose"]: e for e in colleague["credentialStatus"]}["revocation"]
+    for entry in mine["credentialStatus"]:
+        if entry["statusPurpose"] == "revocation":
+            entry["statusListIndex"] = revocation["statusListIndex"]
+    (directory / "edited.json").write_text(json.dumps(mine))
+    refused = user("revoke", "edited.json", "--issuer", "abr", expect=2)
+    assert "does not verify as signed by abr" in refused.stderr
+    assert json.loads(user("verify", "colleague.json", "--json").stdout)["verified"]
+    done = json.loads(user("revoke", "mine.json", "--issuer", "abr", "--json").stdout)
+    assert done["set"] and str(done["index"]) != revocation["statusListIndex"]
+    assert json.loads(user("verify", "colleague.json", "--json").stdout)["verified"]
+    assert not json.loads(user("verify", "mine.json", "--json", expect=1).stdout)["verified"]

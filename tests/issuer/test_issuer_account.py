@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 
 import vcred
 from vcred.did.ledger import replay
-from vcred.errors import UsageError
+from vcred.errors import NotIssuedHereError, UsageError
 from vcred.issuer import IssuerAccount
 from vcred.local import LocalSetting
 from vcred.model.families import build_credential
@@ -281,7 +282,7 @@ def test_a_revocation_survives_a_crash_between_publishing_and_saving(local):
     account = create(local)
     credential = account.issue("BoardCertificationCredential", _claims(account), now=FIXED_NOW)
     account.publish(local, now=FIXED_NOW)
-    account.set_status(credential, "revocation", True)
+    account.set_status(credential, "revocation", True, setting=local, now=FIXED_NOW)
 
     with pytest.raises(KilledError):  # the process dies after the list files went out, before the ledger saw them
         account.publish(local, now=FIXED_NOW, ledger=DyingLedger(local.ledger(), after=False))
@@ -314,3 +315,100 @@ def test_signing_before_the_key_came_into_force_is_refused(local):
     account.rotate(local, recovery=RECOVERY, now=FIXED_NOW + timedelta(days=1))
     with pytest.raises(UsageError, match="#key-2 is in force only since"):
         IssuerAccount.load(local, "abr").issue("BoardCertificationCredential", _claims(account), now=FIXED_NOW)
+
+
+def _with_index(credential, purpose, index):
+    edited = json.loads(json.dumps(credential))
+    for entry in edited["credentialStatus"]:
+        if entry["statusPurpose"] == purpose:
+            entry["statusListIndex"] = str(index)
+    return edited
+
+
+def _index(credential, purpose):
+    return next(int(e["statusListIndex"]) for e in credential["credentialStatus"] if e["statusPurpose"] == purpose)
+
+
+def test_a_status_change_acts_only_on_the_credential_as_issued(local):
+    """Finding C: set_status trusted the index in whatever file it was given; a holder edited hers to a
+    colleague's and the colleague's credential was revoked. Now the credential must verify as this issuer's and
+    match its issuance record for that index."""
+    account = create(local)
+    mine = account.issue("BoardCertificationCredential", _claims(account), now=FIXED_NOW)
+    colleague = account.issue("BoardCertificationCredential", _claims(account), now=FIXED_NOW)
+    account.publish(local, now=FIXED_NOW)
+    before = account.lists["revocation"].to_json()
+    target = _index(colleague, "revocation")
+    edited = _with_index(mine, "revocation", target)
+    with pytest.raises(NotIssuedHereError, match="does not verify"):
+        account.set_status(edited, "revocation", True, setting=local, now=FIXED_NOW)
+    # even re-signed with the issuer's own key (a stolen copy of it), it is not what the issuer recorded
+    resigned = vcred.issue_credential(
+        {k: v for k, v in edited.items() if k != "proof"},
+        account.key,
+        verification_method=account.verification_method,
+        now=FIXED_NOW,
+    )
+    with pytest.raises(NotIssuedHereError, match="did not issue this credential"):
+        account.set_status(resigned, "revocation", True, setting=local, now=FIXED_NOW)
+    assert account.lists["revocation"].to_json() == before and not account.lists["revocation"].is_set(target)
+    # the unedited one works, in a later process too
+    again = IssuerAccount.load(local, "abr")
+    assert again.set_status(mine, "revocation", True, setting=local, now=FIXED_NOW) == _index(mine, "revocation")
+    assert again.lists["revocation"].is_set(_index(mine, "revocation")) and not again.lists["revocation"].is_set(target)
+
+
+def test_a_status_change_refuses_another_issuers_credential_and_one_without_a_record(local):
+    account = create(local)
+    other = create(local, "nbme")
+    theirs = other.issue("BoardCertificationCredential", _claims(other), now=FIXED_NOW)
+    with pytest.raises(NotIssuedHereError, match="not issued by abr"):
+        account.set_status(theirs, "revocation", True, setting=local, now=FIXED_NOW)
+    # the other issuer's credential claiming this issuer, with its list URL: the signature is not this issuer's
+    claimed = {**theirs, "issuer": account.did}
+    with pytest.raises(NotIssuedHereError, match="does not verify"):
+        account.set_status(claimed, "revocation", True, setting=local, now=FIXED_NOW)
+    # signed with this issuer's key, on its lists, but not through the account (so never recorded)
+    before = {p: sl.to_json() for p, sl in account.lists.items()}
+    unrecorded = vcred.issue_credential(
+        account.attach_status(_unsigned(account)),
+        account.key,
+        verification_method=account.verification_method,
+        now=FIXED_NOW,
+    )
+    account.lists = {p: type(sl).from_json(before[p]) for p, sl in account.lists.items()}
+    with pytest.raises(NotIssuedHereError, match="did not issue this credential"):
+        account.set_status(unrecorded, "revocation", True, setting=local, now=FIXED_NOW)
+    assert {p: sl.to_json() for p, sl in account.lists.items()} == before
+    without = account.sign(_unsigned(account), now=FIXED_NOW)
+    with pytest.raises(UsageError, match="no revocation entry"):
+        account.set_status(without, "revocation", True, setting=local, now=FIXED_NOW)
+
+
+def test_status_changes_work_for_vc_jwt_and_after_a_rotation(local):
+    account = create(local)
+    token = account.issue("BoardCertificationCredential", _claims(account), now=FIXED_NOW, suite="vc+jwt")
+    account.publish(local, now=FIXED_NOW)
+    later = FIXED_NOW + timedelta(days=1)
+    account.rotate(local, recovery=RECOVERY, now=later)
+    # signed by the retired key: still this issuer's, resolved as of its signing time
+    assert account.set_status(token, "suspension", True, setting=local, now=later) >= 0
+    tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    with pytest.raises(NotIssuedHereError):
+        account.set_status(tampered, "suspension", False, setting=local, now=later)
+    with pytest.raises(UsageError, match="already given"):
+        account.sign(
+            account.attach_status({k: v for k, v in _unsigned(account).items()})
+            | {"credentialStatus": [account.lists["revocation"].entry(_index(peek(token), "revocation"))]},
+            now=later,
+        )
+
+
+def _unsigned(account):
+    return build_credential("BoardCertificationCredential", _claims(account), issuer=account.did, valid_from=FIXED_NOW)
+
+
+def peek(token):
+    from vcred.jose.vc_jwt import peek_payload
+
+    return peek_payload(token)

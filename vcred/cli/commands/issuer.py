@@ -191,10 +191,13 @@ def _status_command(purpose: str, value: bool, verb: str) -> Callable[..., None]
         json_output: JsonFlag = False,
     ) -> None:
         text = read_input(credential).strip()
-        document = json.loads(text) if text.startswith("{") else text
+        try:
+            document = json.loads(text) if text.startswith("{") else text
+        except ValueError as exc:
+            raise UsageError(f"{credential} is not a credential: {exc}") from None
         local = setting(data_dir)
         with IssuerAccount.editing(local, issuer) as account:
-            index = account.set_status(document, purpose, value)
+            index = account.set_status(document, purpose, value, setting=local)
             account.publish(local)
         if json_output:
             emit_json({"credential": str(credential), "purpose": purpose, "index": index, "set": value})
@@ -204,9 +207,11 @@ def _status_command(purpose: str, value: bool, verb: str) -> Callable[..., None]
     return command
 
 
-app.command("revoke", help="Revoke a credential you issued (final). Example: vcred revoke board.json --issuer abr")(
-    _status_command("revocation", True, "revoked")
-)
+app.command(
+    "revoke",
+    help="Revoke a credential you issued (final); the file must be the credential as issued, verified against your "
+    "DID and your issuance record. Example: vcred revoke board.json --issuer abr",
+)(_status_command("revocation", True, "revoked"))
 app.command("suspend", help="Suspend a credential you issued. Example: vcred suspend board.json --issuer abr")(
     _status_command("suspension", True, "suspended")
 )
