@@ -44,6 +44,11 @@ from vcred.wallet import INTERACTIVE_KDF, Wallet
 HOSPITAL_DOMAIN = "credentialing.stmarys.example"
 
 
+def _recovery() -> str:
+    """The issuers' recovery passphrase (in real life each issuer's own, kept away from its data directory)."""
+    return os.environ.get("VCRED_RECOVERY_PASSPHRASE", "demo recovery passphrase — use your own")
+
+
 def _issuers(setting: LocalSetting, ledger: Ledger, console: Console) -> dict[str, IssuerAccount]:
     accounts = {}
     for role in (*ISSUER_ROLES, "stmarys"):
@@ -51,7 +56,9 @@ def _issuers(setting: LocalSetting, ledger: Ledger, console: Console) -> dict[st
         try:
             accounts[role] = IssuerAccount.load(setting, name)
         except UsageError:
-            accounts[role] = IssuerAccount.create(setting, name, ledger=ledger)
+            accounts[role] = IssuerAccount.create(
+                setting, name, ledger=ledger, recovery=_recovery(), kdf=INTERACTIVE_KDF
+            )
     table = Table(title="Issuers and their ledger-anchored DIDs")
     table.add_column("issuer")
     table.add_column("DID (did:vcred, self-certifying, pre-rotation)")
@@ -182,7 +189,9 @@ def run(root: Path, console: Console) -> int:
 
     console.rule("[bold]6. The board suspends the certification")
     board = accounts["board"]
-    board.set_status(issued["BoardCertificationCredential"], "suspension", True)
+    board.set_status(
+        issued["BoardCertificationCredential"], "suspension", True, setting=setting, ledger=ledger, now=now
+    )
     board.publish(setting, now=now, ledger=ledger)
     _cosign(setting, ledger, console)
     client.sync()
@@ -191,7 +200,10 @@ def run(root: Path, console: Console) -> int:
     console.print(Panel("\n".join(f"{c.id}: {c.reason}" for c in failed), title="re-verification", style="red"))
     after = evaluate(recheck, POLICY, now=now)
     print_decision(console, after)
-    board.set_status(issued["BoardCertificationCredential"], "suspension", False)  # lifted for the next run
+    # lifted for the next run
+    board.set_status(
+        issued["BoardCertificationCredential"], "suspension", False, setting=setting, ledger=ledger, now=now
+    )
     board.publish(setting, now=now, ledger=ledger)
 
     console.rule("[bold]7. The board rotates its signing key (say it leaked)")
@@ -226,7 +238,7 @@ def _rotate_and_recheck(
     # (and, rotating at the real time, the next run's credentials come after it)
     while int(utcnow().timestamp()) <= int(now.timestamp()):
         time.sleep(0.05)
-    board.rotate(setting, now=utcnow(), ledger=ledger)
+    board.rotate(setting, recovery=_recovery(), now=utcnow(), ledger=ledger)
     _cosign(setting, ledger, console)
     client.sync()
     later = utcnow()

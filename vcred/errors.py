@@ -7,7 +7,8 @@ faults in the environment or in stored data that the caller must fix::
     ├── UsageError                  the caller passed something the API cannot work with
     │   ├── UnsupportedSuiteError   unknown cryptosuite / securing mechanism name
     │   ├── InvalidCredentialError  a credential to be issued breaks the data model or its schema
-    │   └── KeyFormatError          a key or multibase value that cannot be decoded
+    │   ├── KeyFormatError          a key or multibase value that cannot be decoded
+    │   └── NotIssuedHereError      an issuer asked to act on a credential it did not issue (or an edited copy)
     ├── LoaderError                 a JSON-LD context that is not bundled (and no loader was passed in)
     ├── ResolutionError             a DID or DID URL that cannot be resolved
     ├── DataLossError               JSON-LD expansion would silently drop a term (DATA_LOSS_DETECTION_ERROR)
@@ -67,6 +68,12 @@ class KeyFormatError(UsageError):
     """A key, multibase or JWK value that cannot be decoded."""
 
     code = "INVALID_KEY"
+
+
+class NotIssuedHereError(UsageError):
+    """An issuer was asked to change the status of a credential that is not one it issued, as it issued it."""
+
+    code = "NOT_ISSUED_BY_THIS_ISSUER"
 
 
 class LoaderError(VcredError):

@@ -16,16 +16,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from vcred._files import exclusive_lock
 from vcred._time import utcnow
 from vcred.crypto.keys import Ed25519SigningKey
+from vcred.crypto.sealed_keys import open_keys, seal_keys
+from vcred.crypto.sealing import DEFAULT_KDF, KdfParams
 from vcred.did.key import did_key_method_id
-from vcred.did.ledger import create_event, method_id, rotate_event
-from vcred.errors import UsageError
+from vcred.did.ledger import DidState, commitment, create_event, deactivate_event, method_id, replay, rotate_event
+from vcred.errors import LedgerError, NotIssuedHereError, UsageError
 from vcred.issue import issue_credential
-from vcred.ledger.anchors import BatchProof, build_batch
+from vcred.ledger.anchors import BatchProof, build_batch, credential_hash
 from vcred.ledger.entries import make_entry
 from vcred.ledger.log import Ledger
 from vcred.local import LocalSetting, read_json, write_secret_json
@@ -38,19 +41,29 @@ STATUS_BASE = "https://status.vcred.local"
 
 @dataclass
 class IssuerAccount:
-    """An issuer: its keys, DID, and one revocation and one suspension list."""
+    """An issuer: its current key, DID, and one revocation and one suspension list.
+
+    A did:vcred issuer's pre-committed next key is not part of the account: it is sealed under a separate recovery
+    passphrase in a recovery file (see :mod:`vcred.crypto.sealed_keys`) and opened only to rotate or deactivate,
+    so a copy of the account file signs as the issuer until the issuer rotates, but can never take the DID over.
+    """
 
     name: str
     did: str
     key: Ed25519SigningKey
-    next_key: Ed25519SigningKey | None
     verification_method: str
     lists: dict[str, StatusList] = field(default_factory=dict)
-    # the key a rotation in progress commits to, saved before the ledger sees the rotation so a crash between the
-    # two never loses the only key the DID can rotate to next
-    pending_following: Ed25519SigningKey | None = None
     # when the current key came into force (Unix seconds, as the ledger records it): nothing may be dated earlier
     key_since: int | None = None
+    # set before a rotation is appended; a crash after the ledger recorded it leaves a key the ledger has retired,
+    # which may sign nothing until rotate() (with the recovery passphrase) finishes the rotation
+    rotation_started: bool = False
+    deactivated: bool = False
+    # a next key kept in the account file by earlier versions; the next rotation seals its successor instead
+    legacy_next_key: Ed25519SigningKey | None = None
+    # what this account issued: purpose -> status index -> hex SHA-256 of the signed credential (credential_hash);
+    # a status change acts only on a credential found here, so an edited index cannot reach another credential
+    issued: dict[str, dict[int, str]] = field(default_factory=dict)
 
     # -- persistence ---------------------------------------------------------------------------------------
     @classmethod
@@ -59,11 +72,18 @@ class IssuerAccount:
         setting: LocalSetting,
         name: str,
         *,
+        recovery: str | None = None,
+        recovery_file: Path | None = None,
+        kdf: KdfParams = DEFAULT_KDF,
         anchored: bool = True,
         now: datetime | None = None,
         ledger: Ledger | None = None,
     ) -> IssuerAccount:
-        """A new issuer; with ``anchored`` its DID is a did:vcred created in the local ledger."""
+        """A new issuer; with ``anchored`` its DID is a did:vcred created in the local ledger.
+
+        A did:vcred issuer needs a ``recovery`` passphrase: its pre-committed next key is sealed under it in
+        ``recovery_file`` (default: :meth:`recovery_path`; keep a copy of it away from the data directory).
+        """
         if not _NAME.match(name):
             raise UsageError("issuer names are lowercase letters, digits and dashes, e.g. 'abr'")
         if (setting.issuers_dir / f"{name}.json").exists():
@@ -71,19 +91,35 @@ class IssuerAccount:
         key = Ed25519SigningKey.generate()
         moment = now or utcnow()
         if anchored:
+            if not recovery:
+                raise UsageError(
+                    f"a did:vcred issuer needs a recovery passphrase to seal its next key ({name})",
+                    hint="pass recovery=… (CLI: VCRED_RECOVERY_PASSPHRASE or the prompt); it must differ from "
+                    "anything stored in the data directory",
+                )
             next_key = Ed25519SigningKey.generate()
             did, event = create_event(key, next_key.public_key, timestamp=int(moment.timestamp()))
+            sealed = recovery_file or cls.recovery_path(setting, name)
+            if sealed.exists():
+                raise UsageError(f"{sealed} already exists", hint="move it away or choose another recovery file")
+            # durable before the ledger holds the commitment to it: a DID whose next key is lost cannot rotate
+            seal_keys(sealed, did, [next_key], recovery, kdf=kdf)
             (ledger or setting.ledger()).append([event], now=moment)
             vm: str = method_id(did, 1)
         else:
-            next_key, did, vm = None, key.public_key.did_key, did_key_method_id(key.public_key)
+            did, vm = key.public_key.did_key, did_key_method_id(key.public_key)
         lists = {
             purpose: StatusList(url=f"{STATUS_BASE}/{name}/{purpose}/1", purpose=purpose, issuer=did)
             for purpose in ("revocation", "suspension")
         }
-        account = cls(name, did, key, next_key, vm, lists, key_since=int(moment.timestamp()) if anchored else None)
+        account = cls(name, did, key, vm, lists, key_since=int(moment.timestamp()) if anchored else None)
         account.save(setting)
         return account
+
+    @staticmethod
+    def recovery_path(setting: LocalSetting, name: str) -> Path:
+        """Where the sealed next key is kept unless another file is named (``<issuers>/<name>.recovery.json``)."""
+        return setting.issuers_dir / f"{name}.recovery.json"
 
     @classmethod
     def load(cls, setting: LocalSetting, name: str) -> IssuerAccount:
@@ -92,19 +128,21 @@ class IssuerAccount:
         if not path.exists():
             raise UsageError(f"no issuer named {name!r}", hint="create it with: vcred issuer init NAME")
         data = read_json(path)
-        pending = data.get("pendingFollowingKey")
+        legacy = data.get("nextKey")
         account = cls(
             name=data["name"],
             did=data["did"],
             key=Ed25519SigningKey.from_multibase(data["key"]),
-            next_key=Ed25519SigningKey.from_multibase(data["nextKey"]) if data.get("nextKey") else None,
             verification_method=data["verificationMethod"],
             lists={p: StatusList.from_json(text) for p, text in data["lists"].items()},
-            pending_following=Ed25519SigningKey.from_multibase(pending) if pending else None,
             key_since=data.get("keySince"),
+            rotation_started=bool(data.get("rotationStarted") or data.get("pendingFollowingKey")),
+            deactivated=bool(data.get("deactivated")),
+            legacy_next_key=Ed25519SigningKey.from_multibase(legacy) if legacy else None,
+            issued={p: {int(i): h for i, h in record.items()} for p, record in data.get("issued", {}).items()},
         )
-        if account.pending_following is not None:
-            account._settle_rotation(setting, setting.ledger())
+        if account.rotation_started:
+            account._check_rotation(setting, setting.ledger())
         return account
 
     @classmethod
@@ -121,18 +159,21 @@ class IssuerAccount:
             account.save(setting)
 
     def save(self, setting: LocalSetting) -> None:
-        """Persist the account (keys are secrets: the file is owner-only)."""
+        """Persist the account (the current key is a secret: the file is owner-only; no future key is in it)."""
         write_secret_json(
             setting.issuers_dir / f"{self.name}.json",
             {
                 "name": self.name,
                 "did": self.did,
                 "key": self.key.secret_multibase,
-                "nextKey": self.next_key.secret_multibase if self.next_key else None,
                 "verificationMethod": self.verification_method,
                 "lists": {p: sl.to_json() for p, sl in self.lists.items()},
-                "pendingFollowingKey": self.pending_following.secret_multibase if self.pending_following else None,
                 "keySince": self.key_since,
+                "rotationStarted": self.rotation_started,
+                "deactivated": self.deactivated,
+                "issued": {p: {str(i): h for i, h in record.items()} for p, record in self.issued.items()},
+                # only until the first rotation, which seals the next key away from this file
+                **({"nextKey": self.legacy_next_key.secret_multibase} if self.legacy_next_key else {}),
             },
         )
 
@@ -169,11 +210,33 @@ class IssuerAccount:
         Raises UsageError for a ``now`` before the current key came into force: verifiers resolve the key as of
         that moment, so such a credential could never verify.
         """
+        self._require_usable()
         if now is not None:
             self._require_key_in_force(now)
-        return issue_credential(
+        indexes = self._own_status_indexes(credential)
+        signed = issue_credential(
             credential, self.key, suite=suite, verification_method=self.verification_method, now=now
         )
+        digest = credential_hash(signed).hex()
+        for purpose, index in indexes:
+            self.issued.setdefault(purpose, {})[index] = digest  # saved with the allocation, under the same lock
+        return signed
+
+    def _own_status_indexes(self, credential: dict[str, Any]) -> list[tuple[str, int]]:
+        """(purpose, index) of each status entry on this account's lists; one index is never given twice."""
+        found = []
+        for purpose, index in _status_entries(credential):
+            status_list = self.lists.get(purpose)
+            if status_list is None or index is None:
+                continue
+            if index in self.issued.get(purpose, {}):
+                raise UsageError(
+                    f"{purpose} index {index} of {self.name} was already given to another credential",
+                    hint="give each credential fresh entries (attach_status, or issue)",
+                )
+            status_list.entry(index)  # raises unless this list allocated it
+            found.append((purpose, index))
+        return found
 
     def _require_key_in_force(self, moment: datetime) -> None:
         if self.key_since is not None and int(moment.timestamp()) < self.key_since:
@@ -188,24 +251,69 @@ class IssuerAccount:
         """A copy of an unsigned credential with fresh revocation and suspension entries."""
         return {**credential, "credentialStatus": [sl.entry(sl.allocate()) for sl in self.lists.values()]}
 
-    def set_status(self, credential: dict[str, Any] | str, purpose: str, value: bool) -> int:
-        """Revoke / suspend (``value`` True) or reinstate (False) a credential this issuer issued."""
-        from vcred.jose.vc_jwt import peek_payload
+    def set_status(
+        self,
+        credential: dict[str, Any] | str,
+        purpose: str,
+        value: bool,
+        *,
+        setting: LocalSetting,
+        ledger: Ledger | None = None,
+        now: datetime | None = None,
+    ) -> int:
+        """Revoke / suspend (``value`` True) or reinstate (False) a credential this issuer issued.
 
+        The credential must verify as signed by this issuer (its DID, as of its signing time) and be, byte for
+        byte, the one this account recorded for that status index: otherwise NotIssuedHereError and nothing
+        changes. A status index alone proves nothing: every presentation shows it, and an edited copy would
+        otherwise revoke someone else's credential.
+        """
+        claims = self._verified_own(credential, ledger or setting.ledger(), now or utcnow())
+        entries = [(p, i) for p, i in _status_entries(claims) if p == purpose]
+        if not entries:
+            raise UsageError(f"the credential has no {purpose} entry")
+        status_list = self.lists.get(purpose)
+        index = entries[0][1]
+        if status_list is None or index is None or not self._on_list(claims, purpose, status_list.url):
+            raise NotIssuedHereError(f"the credential's {purpose} entry is not on one of {self.name}'s lists")
+        if self.issued.get(purpose, {}).get(index) != credential_hash(credential).hex():
+            raise NotIssuedHereError(
+                f"{self.name} did not issue this credential with {purpose} index {index}",
+                hint="pass the credential file exactly as issued (an edited copy, even of its status, is refused)",
+            )
+        if value:
+            status_list.set(index)
+        else:
+            status_list.clear(index)
+        return index
+
+    def _verified_own(self, credential: dict[str, Any] | str, ledger: Ledger, now: datetime) -> dict[str, Any]:
+        """The credential's claims, once it verifies as signed by this issuer (else NotIssuedHereError)."""
+        from vcred.did import default_resolver
+        from vcred.issue import issuer_id
+        from vcred.jose.vc_jwt import peek_payload
+        from vcred.report import CheckStatus
+        from vcred.verify import VerifyOptions, verify_credential
+
+        # this issuer's own DID resolved from the ledger (its key history), did:key offline; nothing fetched
+        resolver = default_resolver().with_method("vcred", ledger.did_resolver())
+        report = verify_credential(credential, now=now, resolver=resolver, options=VerifyOptions(check_schema=False))
+        signatures = [c for c in report.checks if c.id.endswith(".signature")]
+        if not signatures or any(c.status is not CheckStatus.PASSED for c in signatures):
+            failed = next((c.reason for c in report.checks if c.status is CheckStatus.FAILED), "no proof")
+            raise NotIssuedHereError(f"the credential does not verify as signed by {self.name}: {failed}")
         claims = peek_payload(credential) if isinstance(credential, str) else credential
+        if not isinstance(claims, dict) or issuer_id(claims) != self.did:
+            raise NotIssuedHereError(f"the credential was not issued by {self.name} ({self.did})")
+        return claims
+
+    @staticmethod
+    def _on_list(claims: dict[str, Any], purpose: str, url: str) -> bool:
         entries = claims.get("credentialStatus") or []
-        for entry in entries if isinstance(entries, list) else [entries]:
-            if isinstance(entry, dict) and entry.get("statusPurpose") == purpose:
-                status_list = self.lists.get(purpose)
-                if status_list is None or entry.get("statusListCredential") != status_list.url:
-                    raise UsageError(f"the credential's {purpose} entry is not on one of {self.name}'s lists")
-                index = int(entry["statusListIndex"])
-                if value:
-                    status_list.set(index)
-                else:
-                    status_list.clear(index)
-                return index
-        raise UsageError(f"the credential has no {purpose} entry")
+        return any(
+            isinstance(e, dict) and e.get("statusPurpose") == purpose and e.get("statusListCredential") == url
+            for e in (entries if isinstance(entries, list) else [entries])
+        )
 
     def publish(self, setting: LocalSetting, *, now: datetime | None = None, ledger: Ledger | None = None) -> None:
         """Sign and publish a new version of each list, and anchor each version's hash in the ledger.
@@ -215,6 +323,7 @@ class IssuerAccount:
         reuse a version number the ledger has anchored (and then refuses as a rollback).
         """
         moment = now or utcnow()
+        self._require_usable()
         self._require_key_in_force(moment)
         signed = {
             purpose: json.dumps(
@@ -256,6 +365,7 @@ class IssuerAccount:
         """Anchor a batch of issued credentials (their Merkle root only); each proof goes to its holder."""
         if not credentials:
             raise UsageError("anchor at least one credential")
+        self._require_usable()
         moment = now or utcnow()
         root, proofs = build_batch(credentials)
         entry = make_entry(
@@ -273,31 +383,158 @@ class IssuerAccount:
         """The did:vcred key version in force (1 for the create event's key)."""
         return int(self.verification_method.rsplit("#key-", 1)[1]) if "#key-" in self.verification_method else 1
 
-    def rotate(self, setting: LocalSetting, *, now: datetime | None = None, ledger: Ledger | None = None) -> None:
+    def rotate(
+        self,
+        setting: LocalSetting,
+        *,
+        recovery: str,
+        recovery_file: Path | None = None,
+        now: datetime | None = None,
+        ledger: Ledger | None = None,
+        kdf: KdfParams | None = None,
+    ) -> None:
         """Rotate to the pre-committed next key and commit to a fresh one (after a leak, or routinely).
 
-        Credentials signed before keep verifying where their issuance is anchored; the old key signs nothing more.
+        The next key comes from the recovery file, opened with ``recovery``; the fresh one is sealed there under the
+        same passphrase before the ledger sees the commitment to it. Run again after a crash, it finishes the
+        rotation the ledger recorded instead of starting another. Credentials signed before keep verifying where
+        their issuance is anchored; the old key signs nothing more.
         """
-        if self.next_key is None or not self.did.startswith("did:vcred:"):
-            raise UsageError(f"{self.name} has a did:key, which cannot rotate", hint="create a did:vcred issuer")
-        log = ledger or setting.ledger()
-        events = log.did_events(self.did)
-        if not events:
-            raise UsageError(f"{self.did} is not in this ledger")
-        moment = now or self._after_last_use(log)
-        self.pending_following = Ed25519SigningKey.generate()
+        log, state = self._history("rotate", ledger or setting.ledger())
+        path = recovery_file or self.recovery_path(setting, self.name)
+        keys, kdf = self._recovery_keys(path, recovery, kdf)
+        if self._finish_rotation(state, keys, setting):
+            seal_keys(path, self.did, [self._committed(keys, state)], recovery, kdf=kdf)
+            return
+        next_key = self._committed(keys, state)
+        following = Ed25519SigningKey.generate()
+        # both durable before the ledger commits to the following key; the next key stays until the account
+        # file holds it as the current key, so a crash in between never loses either
+        seal_keys(path, self.did, [next_key, following], recovery, kdf=kdf)
+        self.rotation_started = True
         self.save(setting)
+        moment = now or self._after_last_use(log)
         event = rotate_event(
             self.did,
-            version=self.key_version,
+            version=state.version,
             current_key=self.key,
-            new_key=self.next_key,
-            following_key=self.pending_following.public_key,
-            previous_leaf=events[-1][1],
+            new_key=next_key,
+            following_key=following.public_key,
+            previous_leaf=state.last_leaf,
+            timestamp=int(moment.timestamp()),
+        )
+        try:
+            log.append([event], now=moment)
+        except BaseException:
+            self._check_rotation(setting, log)  # refused: the old key stays in force
+            raise
+        self._adopt(next_key, replay(self.did, log.did_events(self.did)), setting)
+        seal_keys(path, self.did, [following], recovery, kdf=kdf)
+
+    def deactivate(
+        self,
+        setting: LocalSetting,
+        *,
+        recovery: str,
+        recovery_file: Path | None = None,
+        now: datetime | None = None,
+        ledger: Ledger | None = None,
+    ) -> None:
+        """Deactivate the DID for good: its keys sign nothing more (it issues, revokes and publishes nothing more).
+
+        Final, so it needs the pre-committed next key from the recovery file as a rotation does: a thief holding
+        only the current key cannot deactivate the DID. Credentials issued before keep verifying where their
+        issuance is anchored.
+        """
+        log, state = self._history("deactivate", ledger or setting.ledger())
+        path = recovery_file or self.recovery_path(setting, self.name)
+        keys, _ = self._recovery_keys(path, recovery, None)
+        if self._finish_rotation(state, keys, setting):
+            state = replay(self.did, log.did_events(self.did))
+        moment = now or self._after_last_use(log)
+        event = deactivate_event(
+            self.did,
+            version=state.version,
+            current_key=self.key,
+            next_key=self._committed(keys, state),
+            previous_leaf=state.last_leaf,
             timestamp=int(moment.timestamp()),
         )
         log.append([event], now=moment)
-        self._settle_rotation(setting, log)
+        self.deactivated = True
+        self.save(setting)
+
+    def _history(self, action: str, log: Ledger) -> tuple[Ledger, DidState]:
+        """The ledger and this DID's replayed history; UsageError when ``action`` is impossible."""
+        if not self.did.startswith("did:vcred:"):
+            raise UsageError(f"{self.name} has a did:key, which cannot {action}", hint="create a did:vcred issuer")
+        events = log.did_events(self.did)
+        if not events:
+            raise UsageError(f"{self.did} is not in this ledger")
+        state = replay(self.did, events)
+        if state.deactivated_at is not None:
+            raise UsageError(f"{self.did} is deactivated: it cannot {action}")
+        return log, state
+
+    def _recovery_keys(
+        self, path: Path, recovery: str, kdf: KdfParams | None
+    ) -> tuple[list[Ed25519SigningKey], KdfParams]:
+        """The keys the recovery file holds (plus a next key an older account file still held)."""
+        legacy = [self.legacy_next_key] if self.legacy_next_key else []
+        if legacy and not path.exists():
+            return legacy, kdf or DEFAULT_KDF  # this rotation seals the following key for the first time
+        sealed = open_keys(path, recovery, did=self.did)
+        return [*sealed.keys, *legacy], kdf or sealed.kdf
+
+    def _committed(self, keys: list[Ed25519SigningKey], state: DidState) -> Ed25519SigningKey:
+        """The key the DID's last event committed to."""
+        for key in keys:
+            if commitment(key.public_key) == state.next_commitment:
+                return key
+        raise UsageError(
+            f"the recovery file does not hold the key {self.did} committed to next",
+            hint="pass the recovery file of this issuer's latest rotation (--recovery-file)",
+        )
+
+    def _finish_rotation(self, state: DidState, keys: list[Ed25519SigningKey], setting: LocalSetting) -> bool:
+        """Adopt the key the ledger put in force if this account does not hold it yet (an interrupted rotation)."""
+        if state.current.key == self.key.public_key:
+            return False
+        revealed = next((k for k in keys if k.public_key == state.current.key), None)
+        if revealed is None:
+            raise UsageError(
+                f"the ledger says {self.did} signs with key version {state.version}, which neither this account "
+                "nor the recovery file holds"
+            )
+        self._adopt(revealed, state, setting)
+        return True
+
+    def _adopt(self, key: Ed25519SigningKey, state: DidState, setting: LocalSetting) -> None:
+        """Make ``key`` (in force in ``state``) the account's key, and save."""
+        self.key, self.key_since = key, state.current.since
+        self.verification_method = method_id(self.did, state.version)
+        self.rotation_started, self.legacy_next_key = False, None
+        self.save(setting)
+
+    def _check_rotation(self, setting: LocalSetting, ledger: Ledger) -> None:
+        """Forget a rotation the ledger never saw; keep the mark of one it recorded (until rotate() finishes it)."""
+        try:
+            state = replay(self.did, ledger.did_events(self.did))
+        except LedgerError:
+            return
+        if state.current.key == self.key.public_key:
+            self.rotation_started = False
+            self.save(setting)
+
+    def _require_usable(self) -> None:
+        """Refuse to sign with a key the ledger has retired or for a deactivated DID."""
+        if self.deactivated:
+            raise UsageError(f"{self.name}'s DID {self.did} is deactivated: it signs nothing more")
+        if self.rotation_started:
+            raise UsageError(
+                f"{self.name}'s key rotation was interrupted after the ledger recorded it",
+                hint=f"finish it with: vcred issuer rotate {self.name} (asks for the recovery passphrase)",
+            )
 
     def _after_last_use(self, ledger: Ledger) -> datetime:
         """Now, once the clock has left the last second this issuer's key was used in.
@@ -312,15 +549,14 @@ class IssuerAccount:
             time.sleep(0.05)
         return utcnow()
 
-    def _settle_rotation(self, setting: LocalSetting, ledger: Ledger) -> None:
-        """Finish a rotation the ledger recorded (or forget one it never saw), then save."""
-        from vcred.did.ledger import replay
 
-        assert self.pending_following is not None and self.next_key is not None
-        state = replay(self.did, ledger.did_events(self.did))
-        if state.version > self.key_version and state.current.key == self.next_key.public_key:
-            self.key, self.next_key = self.next_key, self.pending_following
-            self.verification_method = method_id(self.did, state.version)
-            self.key_since = state.current.since
-        self.pending_following = None
-        self.save(setting)
+def _status_entries(credential: dict[str, Any]) -> list[tuple[str, int | None]]:
+    """(purpose, index) of each status entry (index None when it is not a decimal number)."""
+    entries = credential.get("credentialStatus") or []
+    out: list[tuple[str, int | None]] = []
+    for entry in entries if isinstance(entries, list) else [entries]:
+        if isinstance(entry, dict) and isinstance(entry.get("statusPurpose"), str):
+            raw = entry.get("statusListIndex")
+            index = int(raw) if isinstance(raw, str) and raw.isdecimal() and len(raw) < 12 else None
+            out.append((entry["statusPurpose"], index))
+    return out

@@ -23,7 +23,12 @@ def office_files(tmp_path, monkeypatch):
     setting = LocalSetting(tmp_path / "data")
     ledger = setting.ledger()
     now = dt.datetime.now(dt.UTC)
-    accounts = {role: IssuerAccount.create(setting, role, ledger=ledger, now=now) for role in ISSUER_ROLES}
+    accounts = {
+        role: IssuerAccount.create(
+            setting, role, ledger=ledger, now=now, recovery="recovery", kdf=UNSAFE_FAST_KDF_FOR_TESTS
+        )
+        for role in ISSUER_ROLES
+    }
     issuers = {role: account.did for role, account in accounts.items()}
     role_of = {did: role for role, did in issuers.items()}
     wallet = Wallet.create(tmp_path / "w.vcw", "pw", kdf=UNSAFE_FAST_KDF_FOR_TESTS)

@@ -24,6 +24,7 @@ def user(tmp_path):
         "VCRED_DATA_DIR": str(tmp_path / "data"),
         "VCRED_WALLET": str(tmp_path / "wallet.vcw"),
         "VCRED_PASSPHRASE": "a long wallet passphrase",
+        "VCRED_RECOVERY_PASSPHRASE": "the issuers' recovery passphrase",
         "COLUMNS": "200",
     }
 
@@ -149,6 +150,8 @@ def test_after_a_key_rotation_anchored_credentials_still_verify(user):
     anchored = {row["id"]: row["anchored"] for row in json.loads(user("wallet", "list", "--json").stdout)}
     assert anchored == {imported["board.json"]["id"]: True, imported["copy.json"]["id"]: False}
 
+    wrong = user("issuer", "rotate", "abr", env_extra={"VCRED_RECOVERY_PASSPHRASE": "not it"}, expect=2)
+    assert "recovery passphrase does not open" in wrong.stderr
     rotated = json.loads(user("issuer", "rotate", "abr", "--json").stdout)
     assert rotated["verificationMethod"].endswith("#key-2")
 
@@ -184,3 +187,57 @@ def test_after_a_key_rotation_anchored_credentials_still_verify(user):
     )
     fresh = json.loads(user("verify", "new.json", "--json").stdout)
     assert fresh["verified"]
+
+
+def test_deactivation_needs_confirmation_and_the_recovery_passphrase(user):
+    user("issuer", "init", "abr")
+    assert "--yes" in user("issuer", "deactivate", "abr", expect=2).stderr
+    wrong = user("issuer", "deactivate", "abr", "--yes", env_extra={"VCRED_RECOVERY_PASSPHRASE": "x"}, expect=2)
+    assert "recovery passphrase does not open" in wrong.stderr
+    done = json.loads(user("issuer", "deactivate", "abr", "--yes", "--json").stdout)
+    assert done["deactivated"]
+    (user.dir / "board.data.json").write_text(json.dumps(subject_claims("BoardCertificationCredential")))
+    refused = user(
+        "issue",
+        "BoardCertificationCredential",
+        "--data",
+        "board.data.json",
+        "--subject",
+        "did:example:1",
+        "--issuer",
+        "abr",
+        expect=2,
+    )
+    assert "deactivated" in refused.stderr
+
+
+def test_revoke_refuses_a_credential_whose_status_index_was_edited(user):
+    """Finding C through the CLI: a holder asks to revoke 'her' credential with the index edited to a colleague's."""
+    directory: Path = user.dir
+    user("issuer", "init", "abr")
+    (directory / "board.data.json").write_text(json.dumps(subject_claims("BoardCertificationCredential")))
+    for name in ("mine", "colleague"):
+        args = [
+            "--data",
+            "board.data.json",
+            "--subject",
+            f"did:example:{name}",
+            "--issuer",
+            "abr",
+            "-o",
+            f"{name}.json",
+        ]
+        user("issue", "BoardCertificationCredential", *args)
+    mine, colleague = (json.loads((directory / f"{n}.json").read_text()) for n in ("mine", "colleague"))
+    revocation = {e["statusPurpose"]: e for e in colleague["credentialStatus"]}["revocation"]
+    for entry in mine["credentialStatus"]:
+        if entry["statusPurpose"] == "revocation":
+            entry["statusListIndex"] = revocation["statusListIndex"]
+    (directory / "edited.json").write_text(json.dumps(mine))
+    refused = user("revoke", "edited.json", "--issuer", "abr", expect=2)
+    assert "does not verify as signed by abr" in refused.stderr
+    assert json.loads(user("verify", "colleague.json", "--json").stdout)["verified"]
+    done = json.loads(user("revoke", "mine.json", "--issuer", "abr", "--json").stdout)
+    assert done["set"] and str(done["index"]) != revocation["statusListIndex"]
+    assert json.loads(user("verify", "colleague.json", "--json").stdout)["verified"]
+    assert not json.loads(user("verify", "mine.json", "--json", expect=1).stdout)["verified"]

@@ -247,11 +247,12 @@ def test_did_rotation_pre_rotation_and_deactivation(world):
         resolver.resolve(did, as_of=FIXED_NOW - timedelta(days=1))
     # the old key can no longer sign for the DID
     previous = ledger.did_events(did)[-1][1]
+    when = int(later.timestamp()) + 60
     with pytest.raises(LedgerError):
         ledger.append(
             [
                 deactivate_event(
-                    did, version=1, current_key=keys[0], previous_leaf=previous, timestamp=int(later.timestamp()) + 60
+                    did, version=1, current_key=keys[0], next_key=keys[2], previous_leaf=previous, timestamp=when
                 )
             ],
             now=later,
@@ -259,7 +260,7 @@ def test_did_rotation_pre_rotation_and_deactivation(world):
     ledger.append(
         [
             deactivate_event(
-                did, version=2, current_key=keys[1], previous_leaf=previous, timestamp=int(later.timestamp()) + 60
+                did, version=2, current_key=keys[1], next_key=keys[2], previous_leaf=previous, timestamp=when
             )
         ],
         now=later,
@@ -267,3 +268,78 @@ def test_did_rotation_pre_rotation_and_deactivation(world):
     client.sync()
     assert client.did_resolver().resolve(did).deactivated
     assert not client.did_resolver().resolve(did, as_of=later).deactivated
+
+
+def test_a_stolen_current_key_alone_cannot_deactivate_a_did(world):
+    """Finding B: deactivation needed only the current key and is final, so a thief holding it deactivated the
+    DID for good (the issuer's rotation, revocations and credentials refused after it). Deactivation now needs the
+    pre-committed next key, as rotation does."""
+    from vcred.crypto import multibase
+    from vcred.jsonld.canon import canonize_jcs
+    from vcred.ledger.entries import DOMAIN
+
+    ledger, did, keys = world.ledger, world.did, world.keys
+    later = FIXED_NOW + timedelta(hours=1)
+    previous = ledger.did_events(did)[-1][1]
+    thief = insecure_seeded_key("thief")
+    when = int(later.timestamp())
+    # the form that used to be accepted: signed by the current key, nothing else
+    statement = {
+        "kind": "did-deactivate",
+        "payload": {"did": did, "previous": previous.hex()},
+        "submitter": method_id(did, 1),
+        "timestamp": when,
+    }
+    signature = multibase.encode_base58btc(keys[0].sign(DOMAIN + canonize_jcs(statement)))
+    with pytest.raises(LedgerError, match="missing or malformed"):
+        ledger.append([canonize_jcs({"statement": statement, "signature": signature})], now=later)
+    # the current key with a key of the thief's own in place of the committed one
+    with pytest.raises(LedgerError, match="never committed"):
+        ledger.append(
+            [
+                deactivate_event(
+                    did, version=1, current_key=keys[0], next_key=thief, previous_leaf=previous, timestamp=when
+                )
+            ],
+            now=later,
+        )
+    # the committed key named, but its possession not proven (the proof made by the thief's key)
+    payload = {"did": did, "previous": previous.hex(), "key": keys[1].public_key.multibase}
+    payload["keyProof"] = multibase.encode_base58btc(
+        thief.sign(b"vcred-did-deactivate/v1\n" + canonize_jcs(dict(payload)))
+    )
+    forged = make_entry("did-deactivate", payload, submitter=method_id(did, 1), key=keys[0], timestamp=when)
+    with pytest.raises(LedgerError, match="does not prove possession"):
+        ledger.append([forged], now=later)
+    # a rotation's key proof is not a deactivation's
+    rotation = rotate_event(
+        did,
+        version=1,
+        current_key=keys[0],
+        new_key=keys[1],
+        following_key=keys[2].public_key,
+        previous_leaf=previous,
+        timestamp=when,
+    )
+    proof = json.loads(rotation)["statement"]["payload"]["keyProof"]
+    replayed = make_entry(
+        "did-deactivate", {**payload, "keyProof": proof}, submitter=method_id(did, 1), key=keys[0], timestamp=when
+    )
+    with pytest.raises(LedgerError, match="does not prove possession"):
+        ledger.append([replayed], now=later)
+    client = world.client(quorum=0)
+    client.sync()
+    assert not client.did_resolver().resolve(did).deactivated
+    # the issuer still rotates, and with the pre-committed key may deactivate
+    ledger.append([rotation], now=later)
+    previous = ledger.did_events(did)[-1][1]
+    ledger.append(
+        [
+            deactivate_event(
+                did, version=2, current_key=keys[1], next_key=keys[2], previous_leaf=previous, timestamp=when
+            )
+        ],
+        now=later,
+    )
+    client.sync()
+    assert client.did_resolver().resolve(did).deactivated

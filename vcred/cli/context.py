@@ -42,3 +42,21 @@ def passphrase(*, confirm: bool = False) -> str:
         raise UsageError("no passphrase: set VCRED_PASSPHRASE or run in a terminal to be asked")
     entered: str = typer.prompt("Wallet passphrase", hide_input=True, confirmation_prompt=confirm)
     return entered
+
+
+def recovery_passphrase(*, confirm: bool = False) -> str:
+    """An issuer's recovery passphrase: ``VCRED_RECOVERY_PASSPHRASE`` for scripts, else a hidden prompt.
+
+    It seals the issuer's pre-committed next key, so it must not be kept beside the data directory.
+    """
+    value = os.environ.get("VCRED_RECOVERY_PASSPHRASE")
+    if value:
+        return value
+    import typer
+
+    if not sys.stdin.isatty():
+        raise UsageError("no recovery passphrase: set VCRED_RECOVERY_PASSPHRASE or run in a terminal to be asked")
+    entered: str = typer.prompt("Issuer recovery passphrase", hide_input=True, confirmation_prompt=confirm)
+    if not entered:
+        raise UsageError("the recovery passphrase must not be empty")
+    return entered

@@ -5,8 +5,11 @@
 * Every event commits to the *next* key by its hash (pre-rotation, as KERI and did:webvh do). A rotation is
   signed by the current key, reveals a key matching the commitment, proves possession of it, and commits to the
   following one — so a stolen current key alone cannot take the DID over.
-* Deactivation is final. Resolution is *as of* a time or a version: credentials signed before a rotation keep
-  verifying, and a key is not accepted for anything it signed after it was rotated out.
+* Deactivation is final, so it needs what rotation needs: signed by the current key, it reveals the pre-committed
+  next key and proves possession of it, committing to nothing after (KERI's abandonment). A stolen current key
+  alone cannot deactivate the DID either.
+* Resolution is *as of* a time or a version: credentials signed before a rotation keep verifying, and a key is not
+  accepted for anything it signed after it was rotated out.
 
 This module is pure: it replays events. :class:`LedgerDidResolver` feeds it events proven against a checkpoint.
 """
@@ -14,6 +17,7 @@ This module is pure: it replays events. :class:`LedgerDidResolver` feeds it even
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -28,6 +32,7 @@ from vcred.ledger.entries import Entry, make_entry
 METHOD = "vcred"
 DID_KINDS = ("did-create", "did-rotate", "did-deactivate")
 _KEY_PROOF_DOMAIN = b"vcred-did-next-key/v1\n"
+_DEACTIVATION_PROOF_DOMAIN = b"vcred-did-deactivate/v1\n"
 
 
 def commitment(key: Ed25519PublicKey) -> str:
@@ -76,13 +81,25 @@ def rotate_event(
 
 
 def deactivate_event(
-    did: str, *, version: int, current_key: Ed25519SigningKey, previous_leaf: bytes, timestamp: int
+    did: str,
+    *,
+    version: int,
+    current_key: Ed25519SigningKey,
+    next_key: Ed25519SigningKey,
+    previous_leaf: bytes,
+    timestamp: int,
 ) -> bytes:
-    """The signed, final deactivation of ``did``."""
-    payload = {"did": did, "previous": previous_leaf.hex()}
+    """The final deactivation of ``did``: signed by the current key, authorised by the pre-committed ``next_key``."""
+    payload = {"did": did, "previous": previous_leaf.hex(), "key": next_key.public_key.multibase}
+    payload["keyProof"] = multibase.encode_base58btc(next_key.sign(_deactivation_proof_message(payload)))
     return make_entry(
         "did-deactivate", payload, submitter=method_id(did, version), key=current_key, timestamp=timestamp
     )
+
+
+def _deactivation_proof_message(payload: dict[str, Any]) -> bytes:
+    # its own domain: a rotation's key proof can never be replayed as a deactivation's, nor the reverse
+    return _DEACTIVATION_PROOF_DOMAIN + canonize_jcs({k: payload[k] for k in ("did", "previous", "key")})
 
 
 def _key_proof_message(payload: dict[str, Any]) -> bytes:
@@ -151,20 +168,11 @@ def replay(did: str, events: list[tuple[Entry, bytes]]) -> DidState:
         if event.timestamp < current.since:
             raise LedgerError(f"an event of {did} is dated before the previous one")
         if event.kind == "did-deactivate":
+            _check_revealed_key(did, event, nxt, _deactivation_proof_message, "deactivation")
             deactivated = event.timestamp
             periods[-1] = KeyPeriod(current.version, current.key, current.since, event.timestamp)
         elif event.kind == "did-rotate":
-            try:
-                new_key = Ed25519PublicKey.from_multibase(event.payload["key"])
-                proof = multibase.decode_base58btc(event.payload["keyProof"])
-            except KeyFormatError:
-                raise LedgerError("the rotation's key or key proof is malformed") from None
-            if commitment(new_key) != nxt:
-                raise LedgerError(f"the rotation of {did} reveals a key it never committed to")
-            try:
-                new_key.verify(_key_proof_message(event.payload), proof)
-            except SignatureError:
-                raise LedgerError("the rotation does not prove possession of the new key") from None
+            new_key = _check_revealed_key(did, event, nxt, _key_proof_message, "rotation")
             periods[-1] = KeyPeriod(current.version, current.key, current.since, event.timestamp)
             periods.append(KeyPeriod(current.version + 1, new_key, event.timestamp, None))
             nxt = event.payload["next"]
@@ -172,6 +180,24 @@ def replay(did: str, events: list[tuple[Entry, bytes]]) -> DidState:
             raise LedgerError(f"unexpected {event.kind} event for {did}")
         last_leaf = leaf
     return DidState(did, tuple(periods), nxt, last_leaf, deactivated)
+
+
+def _check_revealed_key(
+    did: str, event: Entry, committed: str, message: Callable[[dict[str, Any]], bytes], what: str
+) -> Ed25519PublicKey:
+    """The key ``event`` reveals, once it matches the commitment and its possession is proven (else LedgerError)."""
+    try:
+        key = Ed25519PublicKey.from_multibase(event.payload["key"])
+        proof = multibase.decode_base58btc(event.payload["keyProof"])
+    except (KeyFormatError, KeyError, TypeError):
+        raise LedgerError(f"the {what}'s key or key proof is missing or malformed") from None
+    if commitment(key) != committed:
+        raise LedgerError(f"the {what} of {did} reveals a key it never committed to")
+    try:
+        key.verify(message(event.payload), proof)
+    except SignatureError:
+        raise LedgerError(f"the {what} does not prove possession of the pre-committed key") from None
+    return key
 
 
 def document_at(state: DidState, *, as_of: datetime | None = None, version: int | None = None) -> ResolutionResult:

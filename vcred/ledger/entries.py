@@ -56,7 +56,7 @@ def _sig(v: Any) -> bool:
 _PAYLOADS: dict[str, dict[str, Any]] = {
     "did-create": {"did": _did, "key": _key, "next": _hex64},
     "did-rotate": {"did": _did, "previous": _hex64, "key": _key, "next": _hex64, "keyProof": _sig},
-    "did-deactivate": {"did": _did, "previous": _hex64},
+    "did-deactivate": {"did": _did, "previous": _hex64, "key": _key, "keyProof": _sig},
     "status-list": {"issuer": _did, "url": _url, "version": _count, "sha256": _hex64},
     "batch-anchor": {"issuer": _did, "root": _hex64, "count": _count},
     "trust-registry": {"publisher": _did, "url": _url, "version": _count, "sha256": _hex64},

@@ -11,7 +11,7 @@ import typer
 
 from vcred._files import write_atomically
 from vcred.cli.app import JsonFlag, anchor_proof_path, app, console, emit_json, read_input
-from vcred.cli.context import setting
+from vcred.cli.context import recovery_passphrase, setting
 from vcred.errors import UsageError
 from vcred.issuer import IssuerAccount
 from vcred.model.families import FAMILIES
@@ -20,45 +20,100 @@ issuer_app = typer.Typer(help="Issuer accounts (keys, DIDs, status lists).", no_
 app.add_typer(issuer_app, name="issuer")
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", envvar="VCRED_DATA_DIR", help="vcred data directory.")]
+RecoveryFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--recovery-file",
+        help="The sealed next-key file (default: the issuers directory's NAME.recovery.json). Keep a copy offline.",
+    ),
+]
 
 
 @issuer_app.command("init")
 def issuer_init(
     name: Annotated[str, typer.Argument(help="Short name, e.g. abr, northbridge-som.")],
     anchored: Annotated[bool, typer.Option(help="Anchor the DID in the local ledger (did:vcred).")] = True,
+    recovery_file: RecoveryFile = None,
     data_dir: DataDir = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Create an issuer: a key, a DID (ledger-anchored by default) and its status lists.
 
-    Example: vcred issuer init abr
+    A did:vcred issuer's next key is sealed under a recovery passphrase (VCRED_RECOVERY_PASSPHRASE, else asked)
+    in a recovery file; rotating and deactivating need both. Keep a copy of the file away from the data directory.
+
+    Example: vcred issuer init abr --recovery-file /media/offline/abr.recovery.json
     """
-    account = IssuerAccount.create(setting(data_dir), name, anchored=anchored)
+    local = setting(data_dir)
+    recovery = recovery_passphrase(confirm=True) if anchored else None
+    account = IssuerAccount.create(local, name, anchored=anchored, recovery=recovery, recovery_file=recovery_file)
+    sealed = (recovery_file or IssuerAccount.recovery_path(local, name)) if anchored else None
     if json_output:
-        emit_json({"issuer": account.name, "did": account.did, "verificationMethod": account.verification_method})
+        emit_json(
+            {
+                "issuer": account.name,
+                "did": account.did,
+                "verificationMethod": account.verification_method,
+                "recoveryFile": str(sealed) if sealed else None,
+            }
+        )
     else:
         console.print(f"Issuer [bold]{name}[/]: [cyan]{account.did}[/]")
+        if sealed:
+            console.print(f"Next key sealed under the recovery passphrase in {sealed}: keep a copy offline")
 
 
 @issuer_app.command("rotate")
 def issuer_rotate(
     name: Annotated[str, typer.Argument(help="Issuer account name.")],
+    recovery_file: RecoveryFile = None,
     data_dir: DataDir = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Rotate the issuer's did:vcred key to the one committed in advance (after a leak, or routinely).
 
-    Credentials issued before keep verifying through their issuance anchors; the old key signs nothing more.
+    Needs the recovery passphrase (VCRED_RECOVERY_PASSPHRASE, else asked) and the recovery file; a fresh next key
+    is sealed in it. Credentials issued before keep verifying through their issuance anchors; the old key signs
+    nothing more. Run again after an interruption, it finishes the rotation the ledger recorded.
 
     Example: vcred issuer rotate abr
     """
     local = setting(data_dir)
+    recovery = recovery_passphrase()
     with IssuerAccount.editing(local, name) as account:
-        account.rotate(local)
+        account.rotate(local, recovery=recovery, recovery_file=recovery_file)
     if json_output:
         emit_json({"issuer": name, "did": account.did, "verificationMethod": account.verification_method})
     else:
         console.print(f"{name} now signs with {account.verification_method}")
+
+
+@issuer_app.command("deactivate")
+def issuer_deactivate(
+    name: Annotated[str, typer.Argument(help="Issuer account name.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: deactivation is final.")] = False,
+    recovery_file: RecoveryFile = None,
+    data_dir: DataDir = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Deactivate the issuer's did:vcred for good (it signs, revokes and publishes nothing more).
+
+    Needs the recovery passphrase (VCRED_RECOVERY_PASSPHRASE, else asked) and the recovery file, as a rotation does:
+    a stolen current key alone cannot deactivate the DID. Credentials issued before keep verifying where their
+    issuance is anchored.
+
+    Example: vcred issuer deactivate abr --yes
+    """
+    if not yes:
+        raise UsageError("deactivation is final", hint=f"confirm with: vcred issuer deactivate {name} --yes")
+    local = setting(data_dir)
+    recovery = recovery_passphrase()
+    with IssuerAccount.editing(local, name) as account:
+        account.deactivate(local, recovery=recovery, recovery_file=recovery_file)
+    if json_output:
+        emit_json({"issuer": name, "did": account.did, "deactivated": True})
+    else:
+        console.print(f"{name}'s DID {account.did} is deactivated")
 
 
 @app.command("issue")
@@ -136,10 +191,13 @@ def _status_command(purpose: str, value: bool, verb: str) -> Callable[..., None]
         json_output: JsonFlag = False,
     ) -> None:
         text = read_input(credential).strip()
-        document = json.loads(text) if text.startswith("{") else text
+        try:
+            document = json.loads(text) if text.startswith("{") else text
+        except ValueError as exc:
+            raise UsageError(f"{credential} is not a credential: {exc}") from None
         local = setting(data_dir)
         with IssuerAccount.editing(local, issuer) as account:
-            index = account.set_status(document, purpose, value)
+            index = account.set_status(document, purpose, value, setting=local)
             account.publish(local)
         if json_output:
             emit_json({"credential": str(credential), "purpose": purpose, "index": index, "set": value})
@@ -149,9 +207,11 @@ def _status_command(purpose: str, value: bool, verb: str) -> Callable[..., None]
     return command
 
 
-app.command("revoke", help="Revoke a credential you issued (final). Example: vcred revoke board.json --issuer abr")(
-    _status_command("revocation", True, "revoked")
-)
+app.command(
+    "revoke",
+    help="Revoke a credential you issued (final); the file must be the credential as issued, verified against your "
+    "DID and your issuance record. Example: vcred revoke board.json --issuer abr",
+)(_status_command("revocation", True, "revoked"))
 app.command("suspend", help="Suspend a credential you issued. Example: vcred suspend board.json --issuer abr")(
     _status_command("suspension", True, "suspended")
 )
