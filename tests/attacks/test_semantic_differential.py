@@ -48,7 +48,7 @@ ACCREDITATIONS = [sign(c) for c in accreditation_credentials(ISSUERS, now=FIXED_
 
 
 def registry():
-    verify = lambda c: vcred.verify_credential(c, now=FIXED_NOW)  # noqa: E731
+    verify = lambda c, now: vcred.verify_credential(c, now=now)  # noqa: E731
     return TrustRegistry(trust_registry(ISSUERS), accreditations=ACCREDITATIONS, verify=verify)
 
 
