@@ -274,3 +274,33 @@ def test_input_is_not_mutated_and_raise_for_failure():
         report.raise_for_failure()
     assert info.value.report is report
     json.loads(report.to_json())
+
+
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "vc+jwt"])
+def test_a_key_listed_by_the_issuer_but_controlled_by_another_did_is_refused(suite):
+    """One rule for every securing mechanism: the verification method must be controlled by the issuer."""
+    from vcred.did.document import parse_did_document
+    from vcred.testing import StaticResolver
+
+    issuer_did = "did:web:board.example"
+    stranger = "did:web:stranger.example"
+    method_id = f"{issuer_did}#key-1"
+    document = {
+        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+        "id": issuer_did,
+        "verificationMethod": [
+            {
+                "id": method_id,
+                "type": "Multikey",
+                "controller": stranger,
+                "publicKeyMultibase": ISSUER.public_key.multibase,
+            }
+        ],
+        "assertionMethod": [method_id],
+    }
+    resolver = StaticResolver({issuer_did: parse_did_document(document, issuer_did)})
+    cred = credential(issuer=issuer_did)
+    signed = vcred.issue_credential(cred, ISSUER, suite=suite, verification_method=method_id, now=FIXED_NOW)
+    report = vcred.verify_credential(signed, now=FIXED_NOW, resolver=resolver)
+    assert not report.verified
+    assert any("controlled by" in c.reason for c in report.failures), report.failures

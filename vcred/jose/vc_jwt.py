@@ -131,6 +131,10 @@ def verify_jwt(
             raise ResolutionError(f"kid {kid[:80]} does not belong to {str(controller)[:80]}")
         issued = _numeric_date(payload.get("iat"))
         method = resolve_verification_method(resolver, kid, expectations.purpose, as_of=issued)
+        if method.controller != controller:
+            # the same rule as Data Integrity proofs: the key must be controlled by the issuer (holder), not only
+            # listed in its DID document
+            raise ResolutionError(f"{method.id[:80]} is controlled by {method.controller[:80]}, not {controller[:80]}")
     except ResolutionError as exc:
         checks.append(Check.failed(f"{prefix}.jose.verification_method", str(exc), "INVALID_VERIFICATION_METHOD"))
         return _skip_rest(result, prefix, "jose.verification_method")
