@@ -651,7 +651,9 @@ class LedgerClient:
             try:
                 return resolve_verification_method(self._resolver, entry.submitter, "assertionMethod").public_key
             except ResolutionError as exc:
-                raise LedgerError(f"cannot verify the submitter of ledger entry {proven.index}: {exc.message}") from None
+                raise LedgerError(
+                    f"cannot verify the submitter of ledger entry {proven.index}: {exc.message}"
+                ) from None
         earlier = [e for e in self.proven_did_events(did) if e.index < proven.index]
         state = replay(did, [(e.entry, e.leaf) for e in earlier])
         if state.deactivated_at is not None or entry.submitter != method_id(did, state.version):
