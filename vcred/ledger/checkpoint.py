@@ -79,7 +79,7 @@ def verifier_key(name: str, public_key: Ed25519PublicKey) -> str:
 def parse_verifier_key(text: str) -> tuple[str, Ed25519PublicKey]:
     """(name, key) from a verifier key string; LedgerError if malformed or its key id does not match."""
     try:
-        name, hex_id, encoded = text.split("+")
+        name, hex_id, encoded = text.split("+", 2)  # the base64 key may itself hold "+"
         raw = base64.b64decode(encoded, validate=True)
         if raw[:1] != _ED25519 or len(raw) != 33:
             raise LedgerError("only Ed25519 verifier keys are supported")

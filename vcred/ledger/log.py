@@ -9,7 +9,7 @@ that contradicts one it has seen raises :class:`vcred.errors.SplitView` with bot
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -501,6 +501,7 @@ class LedgerClient:
 
     ``witnesses`` (name → key) and ``quorum``: a checkpoint needs cosignatures by ``quorum`` distinct witness keys.
     ``trusted``: the last checkpoint note this verifier trusted (kept between runs); a newer one must extend it.
+    ``on_adopt`` is called with each newly adopted checkpoint (to keep it for the next run).
     """
 
     def __init__(
@@ -513,6 +514,7 @@ class LedgerClient:
         quorum: int = 0,
         trusted: str | None = None,
         resolver: DIDResolver | None = None,
+        on_adopt: Callable[[SignedCheckpoint], None] | None = None,
     ) -> None:
         from vcred.did import default_resolver
 
@@ -522,6 +524,7 @@ class LedgerClient:
         self.origin = origin
         self.witnesses = check_witness_set(operator, dict(witnesses or {}), quorum)
         self.quorum = quorum
+        self._on_adopt = on_adopt
         # submitters whose DIDs are not in the ledger (did:key, did:jwk) are resolved offline unless told otherwise
         self._resolver = resolver or default_resolver()
         self.checkpoint: SignedCheckpoint | None = None
@@ -538,18 +541,26 @@ class LedgerClient:
         signed = open_checkpoint(note, self.operator, self.witnesses)
         if signed.checkpoint.origin != self.origin:
             raise LedgerError(f"checkpoint for {signed.checkpoint.origin!r}, not {self.origin!r}")
+        if require_quorum:
+            self._require_quorum(signed)
+        return signed
+
+    def _require_quorum(self, signed: SignedCheckpoint) -> None:
         # distinct keys, not names: one witness configured twice must not count twice
         cosigned = len(cosigning_keys(signed, self.witnesses))
-        if require_quorum and cosigned < self.quorum:
+        if cosigned < self.quorum:
             raise LedgerError(
                 f"the checkpoint has {cosigned} distinct witness cosignature(s); {self.quorum} required",
                 hint="a checkpoint the witnesses have not cosigned may be a fork shown to this verifier alone",
             )
-        return signed
 
     def accept(self, note: str, proof: Sequence[bytes] = ()) -> SignedCheckpoint:
-        """Verify a newer checkpoint (signature, quorum, consistency with the current one) and adopt it."""
-        signed = self._open(note)
+        """Verify a newer checkpoint (signature, consistency with the current one, quorum) and adopt it.
+
+        A checkpoint the operator signed that contradicts the trusted one is a SplitView whatever its cosignatures:
+        the two notes are the evidence.
+        """
+        signed = self._open(note, require_quorum=False)
         checkpoint = signed.checkpoint
         current = self.checkpoint.checkpoint if self.checkpoint else None
         if current is not None:
@@ -563,9 +574,12 @@ class LedgerClient:
                 current.size, checkpoint.size, current.root_hash, checkpoint.root_hash, proof
             ):
                 raise SplitView("the new checkpoint does not extend the trusted one", first=current, second=checkpoint)
+        self._require_quorum(signed)
         if current != checkpoint:
             self._did_events.clear()
         self.checkpoint = signed
+        if self._on_adopt is not None and current != checkpoint:
+            self._on_adopt(signed)
         return signed
 
     def sync(self) -> SignedCheckpoint:
