@@ -7,7 +7,7 @@ cosigned, one witness configured under two names: each is refused. Verifying nev
 from __future__ import annotations
 
 import json
-import shutil
+import sqlite3
 import subprocess
 import sys
 from datetime import timedelta
@@ -39,9 +39,13 @@ def copy_ledger(source: LocalSetting, target):
 
 
 def restore(setting: LocalSetting, backup):
-    for suffix in ("-wal", "-shm"):
-        setting.ledger_path.with_name(setting.ledger_path.name + suffix).unlink(missing_ok=True)
-    shutil.copyfile(backup, setting.ledger_path)
+    """Replace the live database's content with the backup's, through SQLite (other connections stay valid)."""
+    source, target = sqlite3.connect(backup), sqlite3.connect(setting.ledger_path)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
 
 
 def thief_credential(account, leaked_key, leaked_method, now):

@@ -29,7 +29,7 @@ from vcred.ledger.checkpoint import (
     open_checkpoint,
     sign_checkpoint,
 )
-from vcred.ledger.entries import MAX_ENTRY_BYTES, Entry, parse_entry
+from vcred.ledger.entries import MAX_ENTRY_BYTES, Entry, index_terms, parse_entry
 from vcred.ledger.merkle import (
     MemoryTree,
     consistency_proof,
@@ -611,12 +611,13 @@ class LedgerClient:
                 if len(served) != high - low:
                     raise LedgerError(f"the ledger did not serve entries {low} to {high - 1} of its checkpoint")
                 for offset, raw in enumerate(served):
+                    if not isinstance(raw, bytes) or len(raw) > MAX_ENTRY_BYTES:
+                        raise LedgerError(f"ledger entry {low + offset} is not an entry")
                     try:
-                        entry = parse_entry(raw)
+                        kind, subject, root = index_terms(raw)  # fully parsed (and checked) when a lookup reads it
                     except LedgerError as exc:
                         raise LedgerError(f"ledger entry {low + offset} is malformed: {exc.message}") from None
-                    root = entry.payload["root"] if entry.kind == "batch-anchor" else ""
-                    found.append((entry.subject, entry.kind, root))
+                    found.append((subject, kind, root))
                     self._tree.append(leaf_hash(raw))
             if self._tree.root() != checkpoint.root_hash:
                 raise LedgerError(
