@@ -1,9 +1,11 @@
 """The ledger (append, checkpoints, proofs), the witnesses that cosign it, and the client verifiers use.
 
-The ledger checks every entry's signature before appending, refuses replays and rollbacks, and never serves a
-proof it has not verified against its own root. A client trusts nothing the ledger says unless it is proven
-against a checkpoint signed by the operator (and cosigned by a quorum of witnesses when configured); a checkpoint
-that contradicts one it has seen raises :class:`vcred.errors.SplitView` with both as evidence.
+The ledger checks every entry's signature before appending, refuses replays and rollbacks, publishes one
+checkpoint per batch (cosigned by its witnesses) and never serves a proof it has not verified against its own root.
+A client reads a read-only source, trusts nothing it says unless it is proven against a checkpoint signed by the
+operator (and cosigned by a quorum of distinct witness keys when configured), and answers lookups from an index it
+built from the entries it verified, never from the storage's columns; a checkpoint that contradicts one it has seen
+raises :class:`vcred.errors.SplitView` with both as evidence.
 """
 
 from __future__ import annotations
