@@ -68,21 +68,36 @@ def _issuers(setting: LocalSetting, ledger: Ledger, console: Console) -> dict[st
     return accounts
 
 
-def _cosign(setting: LocalSetting, ledger: Ledger, console: Console) -> str:
-    witnesses = [setting.witness("witness.mercy-general.example"), setting.witness("witness.lakeview.example")]
-    note = ledger.checkpoint()
-    for witness in witnesses:
-        old = witness.last.size if witness.last else 0
-        proof = ledger.consistency_proof(old) if 0 < old < ledger.size else []
-        note = str(witness.cosign(note, proof))
-    console.print(f"Ledger checkpoint: {ledger.size} entries, cosigned by {len(witnesses)} witnesses")
-    return note
+WITNESSES = ("witness.mercy-general.example", "witness.lakeview.example")
+
+
+def _cosign(client: LedgerClient, console: Console) -> None:
+    """The verifier adopts the ledger's newest checkpoint: the witnesses cosigned it when the batch was appended."""
+    signed = client.sync()
+    console.print(
+        f"Ledger checkpoint: {signed.checkpoint.size} entries, cosigned by {len(signed.cosignatures)} witnesses"
+    )
+
+
+def _office_trusts_the_ledger(setting: LocalSetting, console: Console) -> None:
+    """The office's first step, once: the operator's and witnesses' keys it will trust the ledger by."""
+    if setting.ledger_trust() is None:
+        setting.trust_local_ledger(quorum=len(WITNESSES))
+    trust = setting.ledger_trust()
+    assert trust is not None
+    console.print(
+        f"The office trusts the ledger by its operator's key and {len(trust.witnesses)} witnesses "
+        f"(quorum {trust.quorum}); it keeps the last checkpoint it trusted"
+    )
 
 
 def run(root: Path, console: Console) -> int:
     """The story; returns 0 when every step behaved as it should."""
     setting = LocalSetting(root)
+    for name in WITNESSES:  # two hospitals run witnesses that cosign every checkpoint the ledger publishes
+        setting.witness(name)
     ledger = setting.ledger()
+    _office_trusts_the_ledger(setting, console)
 
     console.rule("[bold]1. Issuers create DIDs, anchored in the ledger")
     accounts = _issuers(setting, ledger, console)
@@ -109,7 +124,7 @@ def run(root: Path, console: Console) -> int:
         if by_issuer.get(role):  # each issuer anchors its batch: hashes only, proving when it issued them
             proofs = account.anchor(by_issuer[role], setting, now=now, ledger=ledger)
             anchored.extend(zip(by_issuer[role], proofs, strict=True))
-    client = _client(ledger)
+    client = setting.client(ledger)
     for signed, proof in anchored:
         wallet.import_credential(
             signed,
@@ -151,8 +166,7 @@ def run(root: Path, console: Console) -> int:
         timestamp=int(now.timestamp()),
     )
     ledger.append([registry_entry], now=now)
-    _cosign(setting, ledger, console)
-    client.sync()
+    _cosign(client, console)
     registry_anchor = registry.check_anchored(client)
     console.print(f"Trust registry: {registry_anchor.reason}")
 
@@ -193,8 +207,7 @@ def run(root: Path, console: Console) -> int:
         issued["BoardCertificationCredential"], "suspension", True, setting=setting, ledger=ledger, now=now
     )
     board.publish(setting, now=now, ledger=ledger)
-    _cosign(setting, ledger, console)
-    client.sync()
+    _cosign(client, console)
     recheck = vcred.verify_presentation(vp, challenge=challenge, domain=HOSPITAL_DOMAIN, now=now, **env)
     failed = [c for cred in recheck.credentials for c in cred.failures]
     console.print(Panel("\n".join(f"{c.id}: {c.reason}" for c in failed), title="re-verification", style="red"))
@@ -239,8 +252,7 @@ def _rotate_and_recheck(
     while int(utcnow().timestamp()) <= int(now.timestamp()):
         time.sleep(0.05)
     board.rotate(setting, recovery=_recovery(), now=utcnow(), ledger=ledger)
-    _cosign(setting, ledger, console)
-    client.sync()
+    _cosign(client, console)
     later = utcnow()
     console.print(f"{ISSUER_NAMES['board']} now signs with {board.verification_method}; {leaked_method} is retired")
     recheck = vcred.verify_presentation(vp, challenge=challenge, domain=HOSPITAL_DOMAIN, now=later, **env)
@@ -319,12 +331,6 @@ def _tamper_and_catch(setting: LocalSetting, ledger: Ledger, client: LedgerClien
 def _flip_hash(raw: bytes) -> bytes:
     at = raw.index(b'"sha256":"') + len(b'"sha256":"')
     return raw[:at] + (b"0" if raw[at : at + 1] != b"0" else b"1") + raw[at + 1 :]
-
-
-def _client(ledger: Ledger) -> LedgerClient:
-    client = LedgerClient(ledger, operator=ledger.operator, origin=ledger.origin)
-    client.sync()
-    return client
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ def office_files(tmp_path, monkeypatch):
         )
         for role in ISSUER_ROLES
     }
+    setting.trust_local_ledger()  # the office's one configuration step
     issuers = {role: account.did for role, account in accounts.items()}
     role_of = {did: role for role, did in issuers.items()}
     wallet = Wallet.create(tmp_path / "w.vcw", "pw", kdf=UNSAFE_FAST_KDF_FOR_TESTS)

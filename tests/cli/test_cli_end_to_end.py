@@ -50,6 +50,10 @@ def test_a_radiologist_and_a_hospital(user):
     directory: Path = user.dir
     for issuer in ("abr", "glie", "nybom"):
         user("issuer", "init", issuer)
+    # the hospital's verifier configures, once, the key it trusts the ledger by (handed over by the operator)
+    keys = json.loads(user("ledger", "keys", "--json").stdout)
+    assert keys["witnesses"] == []
+    user("ledger", "trust", "--operator-key", keys["operator"], "--quorum", "0")
     holder = json.loads(user("wallet", "init", "--json").stdout)["holder"]
     files = []
     for kind, issuer in (
@@ -136,6 +140,7 @@ def test_user_mistakes_get_helpful_errors(user):
 def test_after_a_key_rotation_anchored_credentials_still_verify(user):
     directory: Path = user.dir
     user("issuer", "init", "abr")
+    user("ledger", "trust", "--local")  # trust on first use, explicitly
     holder = json.loads(user("wallet", "init", "--json").stdout)["holder"]
     (directory / "board.data.json").write_text(json.dumps(subject_claims("BoardCertificationCredential")))
     for name in ("board", "copy"):

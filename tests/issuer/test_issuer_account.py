@@ -49,6 +49,7 @@ def test_rotation_switches_keys_and_anchored_credentials_survive_it(local):
     reloaded = IssuerAccount.load(local, "abr")
     assert reloaded.verification_method == account.verification_method and not reloaded.rotation_started
     later = FIXED_NOW + timedelta(days=2)
+    local.trust_local_ledger()  # the verifier's one configuration step
     client = local.client()
     assert vcred.verify_credential(
         old, now=later, ledger=client, options=vcred.VerifyOptions(anchor_proofs=[proof])
@@ -290,6 +291,7 @@ def test_a_revocation_survives_a_crash_between_publishing_and_saving(local):
     index = int(credential["credentialStatus"][0]["statusListIndex"])
     assert again.lists["revocation"].is_set(index) and again.lists["revocation"].version == 2
     again.publish(local, now=FIXED_NOW)  # version 3: advances past what the dead run may have shown
+    local.trust_local_ledger()  # the verifier's one configuration step
     client = local.client()
     checks = check_status(
         credential,

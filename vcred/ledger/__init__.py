@@ -2,7 +2,8 @@
 
 Issuer DID events (did:vcred), status-list publications, credential batch anchors and trust-registry
 publications are appended as signed entries; checkpoints are C2SP signed notes cosigned by witnesses; a
-:class:`LedgerClient` proves every entry it uses against a checkpoint it trusts and reports split views.
+:class:`LedgerClient` indexes only entries it verified against a checkpoint it trusts (reading a read-only
+:class:`LedgerSource`) and reports split views.
 """
 
 from importlib import import_module
@@ -12,7 +13,7 @@ if TYPE_CHECKING:  # the real names, for type checkers and readers
     from vcred.ledger.anchors import BatchProof, build_batch, credential_hash, in_batch
     from vcred.ledger.checkpoint import Checkpoint, SignedCheckpoint, open_checkpoint, sign_checkpoint, verifier_key
     from vcred.ledger.entries import KINDS, make_entry, parse_entry
-    from vcred.ledger.log import Ledger, LedgerClient, Witness
+    from vcred.ledger.log import Ledger, LedgerClient, LedgerReader, LedgerSource, Witness
     from vcred.ledger.merkle import (
         consistency_proof,
         inclusion_proof,
@@ -39,6 +40,8 @@ _EXPORTS = {
     "parse_entry": "entries",
     "Ledger": "log",
     "LedgerClient": "log",
+    "LedgerReader": "log",
+    "LedgerSource": "log",
     "Witness": "log",
     "consistency_proof": "merkle",
     "inclusion_proof": "merkle",
@@ -65,6 +68,8 @@ __all__ = [
     "Checkpoint",
     "Ledger",
     "LedgerClient",
+    "LedgerReader",
+    "LedgerSource",
     "LedgerStore",
     "MemoryStore",
     "SQLiteStore",

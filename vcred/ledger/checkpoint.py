@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from vcred.crypto.keys import Ed25519PublicKey, Ed25519SigningKey
-from vcred.errors import KeyFormatError, LedgerError, SignatureError
+from vcred.errors import KeyFormatError, LedgerError, SignatureError, UsageError
 
 MAX_NOTE_BYTES = 16_384
 MAX_SIGNATURES = 32
@@ -79,7 +79,7 @@ def verifier_key(name: str, public_key: Ed25519PublicKey) -> str:
 def parse_verifier_key(text: str) -> tuple[str, Ed25519PublicKey]:
     """(name, key) from a verifier key string; LedgerError if malformed or its key id does not match."""
     try:
-        name, hex_id, encoded = text.split("+")
+        name, hex_id, encoded = text.split("+", 2)  # the base64 key may itself hold "+"
         raw = base64.b64decode(encoded, validate=True)
         if raw[:1] != _ED25519 or len(raw) != 33:
             raise LedgerError("only Ed25519 verifier keys are supported")
@@ -189,3 +189,38 @@ def open_checkpoint(
     if not operator_ok:
         raise LedgerError("the checkpoint is not signed by the ledger operator")
     return SignedCheckpoint(checkpoint=Checkpoint.parse(body), note=note, cosignatures=tuple(cosigned))
+
+
+def check_witness_set(
+    operator: tuple[str, Ed25519PublicKey], witnesses: dict[str, Ed25519PublicKey], quorum: int
+) -> dict[str, Ed25519PublicKey]:
+    """A copy of ``witnesses`` after refusing a set whose quorum could be met by fewer independent parties.
+
+    Raises UsageError when a key is configured under two names (one witness would count twice), a witness key is
+    the operator's own (the operator would witness itself), or ``quorum`` is negative or above the number of
+    witnesses (no checkpoint could ever meet it).
+    """
+    seen: dict[bytes, str] = {}
+    for name, key in witnesses.items():
+        if key.raw == operator[1].raw:
+            raise UsageError(
+                f"witness {name!r} has the ledger operator's key: the operator cannot witness itself",
+                hint="configure the keys of independent witnesses",
+            )
+        if key.raw in seen:
+            raise UsageError(
+                f"witnesses {seen[key.raw]!r} and {name!r} have the same key: one witness would count twice",
+                hint="configure each witness once, under one name",
+            )
+        seen[key.raw] = name
+    if not isinstance(quorum, int) or isinstance(quorum, bool) or not 0 <= quorum <= len(witnesses):
+        raise UsageError(
+            f"a witness quorum of {quorum} cannot be met by {len(witnesses)} configured witness(es)",
+            hint="the quorum counts distinct witnesses: 0 to the number configured",
+        )
+    return dict(witnesses)
+
+
+def cosigning_keys(signed: SignedCheckpoint, witnesses: dict[str, Ed25519PublicKey]) -> set[bytes]:
+    """The distinct witness keys whose valid cosignatures ``signed`` carries: what a quorum counts."""
+    return {witnesses[c.name].raw for c in signed.cosignatures if c.name in witnesses}

@@ -145,7 +145,7 @@ def _anchor_of(client: LedgerClient, issuer: str, digest: bytes, proofs: Sequenc
     roots = {(p.root.hex(), p.count) for p in proofs}
     try:
         for root, count in roots:
-            for anchor in client.proven_entries(issuer, "batch-anchor", containing=root.encode("ascii")):
+            for anchor in client.batch_anchors(issuer, root):
                 if (anchor.entry.payload["root"], anchor.entry.payload["count"]) == (root, count):
                     return anchor
     except (LedgerError, StorageError) as exc:

@@ -180,3 +180,23 @@ def parse_entry(raw: bytes) -> Entry:
         raw=raw,
         canonical_statement=canonical_statement,
     )
+
+
+def index_terms(raw: bytes) -> tuple[str, str, str]:
+    """(kind, subject, batch root or "") as :func:`parse_entry` would read them, for building an index quickly.
+
+    Reads the same JSON values parse_entry reads; an entry it would refuse is refused again (LedgerError) when an
+    index lookup reads it, so a malformed entry can never be an answer.
+    """
+    try:
+        statement = json.loads(raw)["statement"]
+        kind, payload = statement["kind"], statement["payload"]
+        subject = payload.get("did") or payload.get("url") or payload.get("issuer") or ""
+        root = payload.get("root", "") if kind == "batch-anchor" else ""
+    except (ValueError, RecursionError, TypeError, KeyError, AttributeError):
+        parse_entry(raw)  # raises the precise reason
+        raise LedgerError("the entry is malformed") from None
+    if not all(isinstance(v, str) for v in (kind, subject, root)):
+        parse_entry(raw)
+        raise LedgerError("the entry is malformed")
+    return kind, str(subject), root

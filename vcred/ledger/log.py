@@ -1,27 +1,39 @@
 """The ledger (append, checkpoints, proofs), the witnesses that cosign it, and the client verifiers use.
 
-The ledger checks every entry's signature before appending, refuses replays and rollbacks, and never serves a
-proof it has not verified against its own root. A client trusts nothing the ledger says unless it is proven
-against a checkpoint signed by the operator (and cosigned by a quorum of witnesses when configured); a checkpoint
-that contradicts one it has seen raises :class:`vcred.errors.SplitView` with both as evidence.
+The ledger checks every entry's signature before appending, refuses replays and rollbacks, publishes one
+checkpoint per batch (cosigned by its witnesses) and never serves a proof it has not verified against its own root.
+A client reads a read-only source, trusts nothing it says unless it is proven against a checkpoint signed by the
+operator (and cosigned by a quorum of distinct witness keys when configured), and answers lookups from an index it
+built from the entries it verified, never from the storage's columns; a checkpoint that contradicts one it has seen
+raises :class:`vcred.errors.SplitView` with both as evidence.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from vcred._files import write_atomically
 from vcred.crypto.keys import Ed25519PublicKey, Ed25519SigningKey
-from vcred.did.ledger import DID_KINDS, LedgerDidResolver, replay
+from vcred.did.ledger import DID_KINDS, LedgerDidResolver, method_id, replay
 from vcred.did.resolver import DIDResolver, resolve_verification_method, split_did_url
 from vcred.errors import LedgerError, ResolutionError, SplitView, StorageError
-from vcred.ledger.checkpoint import Checkpoint, SignedCheckpoint, cosign, open_checkpoint, sign_checkpoint
-from vcred.ledger.entries import MAX_ENTRY_BYTES, Entry, parse_entry
+from vcred.ledger.checkpoint import (
+    Checkpoint,
+    SignedCheckpoint,
+    check_witness_set,
+    cosign,
+    cosigning_keys,
+    open_checkpoint,
+    sign_checkpoint,
+)
+from vcred.ledger.entries import MAX_ENTRY_BYTES, Entry, index_terms, parse_entry
 from vcred.ledger.merkle import (
+    MemoryTree,
     consistency_proof,
     inclusion_proof,
     leaf_hash,
@@ -74,8 +86,11 @@ class Ledger:
         resolver: DIDResolver | None = None,
         check_integrity: bool = True,
         signature_helpers: bool = True,
+        cosigners: Sequence[Witness] = (),
     ) -> None:
         self.store = store
+        # witnesses asked to cosign each checkpoint the ledger publishes (one per batch)
+        self._cosigners = list(cosigners)
         self._signature_helpers = signature_helpers
         self.origin = origin
         self.operator_name = operator_name
@@ -89,6 +104,8 @@ class Ledger:
         )
         if check_integrity:
             self.verify_integrity(full=store.size() <= 200_000)
+        if store.size() == 0 and store.latest_checkpoint() is None:
+            self._publish(0, None)  # readers serve the empty log's checkpoint until the first batch
 
     @classmethod
     def open(
@@ -154,6 +171,8 @@ class Ledger:
             if bad is not None:
                 raise LedgerError(f"entry {bad}: the {stored[bad].kind} entry's signature does not verify")
         self.store.append(stored, [(lvl, idx, value) for (lvl, idx), value in nodes.pending.items()])
+        # in the batch's transaction: a read-only source always has a signed checkpoint covering what it serves
+        self._publish(self.size, now)
         return [e.index for e in stored]
 
     def _authorise(
@@ -224,12 +243,25 @@ class Ledger:
         """A did:vcred resolver over this ledger's own view (clients use LedgerClient.did_resolver)."""
         return LedgerDidResolver(self)
 
+    def reader(self) -> LedgerReader:
+        """The read-only source a verifier's client talks to: checkpoints, proofs and entries, no signing key."""
+        return LedgerReader(self.store)
+
     # -- checkpoints and proofs -------------------------------------------------------------------------------
-    def checkpoint(self) -> str:
-        """A new signed checkpoint of the current size."""
+    def checkpoint(self, *, now: datetime | None = None) -> str:
+        """A new signed checkpoint of the current size, cosigned by the ledger's cosigners, and saved."""
         self.store.refresh()
-        note = sign_checkpoint(Checkpoint(self.origin, self.size, self.root()), self.operator_name, self._operator_key)
-        self.store.save_checkpoint(self.size, note)
+        return self._publish(self.size, now)
+
+    def _publish(self, size: int, now: datetime | None) -> str:
+        """Sign the checkpoint of ``size``, have each cosigner cosign it (SplitView if one refuses), save it."""
+        note = sign_checkpoint(Checkpoint(self.origin, size, self.root(size)), self.operator_name, self._operator_key)
+        for witness in self._cosigners:
+            seen = witness.reload()
+            old = seen.size if seen is not None else 0
+            proof = self.consistency_proof(old, size) if 0 < old < size else []
+            note = witness.cosign(note, proof, now=now)
+        self.store.save_checkpoint(size, note)
         return note
 
     def latest_checkpoint(self) -> str:
@@ -289,6 +321,7 @@ class Ledger:
                     raise LedgerError(f"entry {tree.size} is missing from the ledger")
                 if leaf_hash(stored.raw) != stored.leaf:
                     raise LedgerError(f"entry {stored.index} was modified in storage")
+                _check_columns(stored)
                 tree.append(stored.leaf)
             if tree.size and tree.root() != self.root(size):
                 raise LedgerError("the stored Merkle tree does not match the stored entries")
@@ -300,6 +333,25 @@ class Ledger:
                 )
             if checkpoint.root_hash != self.root(checkpoint.size):
                 raise LedgerError("the ledger's history no longer matches its own signed checkpoint")
+
+
+def _check_columns(stored: StoredEntry) -> None:
+    """Refuse a row whose indexed columns (kind, subject, time) are not what its entry bytes say.
+
+    The operator finds a DID's events and a list's versions through these columns; one edited column would hide
+    an event (a key rotation, say) from every lookup while every hash still matches.
+    """
+    try:
+        entry = parse_entry(stored.raw)
+    except LedgerError as exc:
+        raise LedgerError(f"entry {stored.index} in storage is malformed: {exc.message}") from None
+    derived = {"kind": entry.kind, "subject": entry.subject, "timestamp": entry.timestamp}
+    for column, value in derived.items():
+        if getattr(stored, column) != value:
+            raise LedgerError(
+                f"entry {stored.index}'s indexed {column} column does not match its bytes: the database was edited",
+                hint="restore the ledger database from a backup or a replica; its index cannot be trusted",
+            )
 
 
 class Witness:
@@ -320,8 +372,18 @@ class Witness:
         self.origin = origin
         self._state_file = Path(state_file) if state_file else None
         self.last: Checkpoint | None = None
+        self.reload()
+
+    def reload(self) -> Checkpoint | None:
+        """Catch up with the state file (another process may have cosigned since); return the last checkpoint."""
         if self._state_file and self._state_file.exists():
-            self.last = Checkpoint.parse(json.loads(self._state_file.read_text("utf-8"))["checkpoint"])
+            try:
+                saved = Checkpoint.parse(json.loads(self._state_file.read_text("utf-8"))["checkpoint"])
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise StorageError(f"cannot read the witness state {self._state_file}: {exc}") from None
+            if self.last is None or saved.size >= self.last.size:
+                self.last = saved
+        return self.last
 
     @property
     def public_key(self) -> Ed25519PublicKey:
@@ -353,51 +415,155 @@ class Witness:
         return cosign(note, self.name, self._key, timestamp)
 
 
+class LedgerSource(Protocol):
+    """What a verifier's client reads from a ledger: signed checkpoints, consistency proofs and entry bytes.
+
+    Nothing it answers is believed: the client checks checkpoints against the keys it was configured with,
+    proofs against checkpoints, and entry bytes against the tree it rebuilt from them.
+    """
+
+    def latest_checkpoint(self) -> str:
+        """The newest signed (and cosigned) checkpoint note."""
+        ...
+
+    def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
+        """The proof that the tree of ``new_size`` extends the one of ``old_size``."""
+        ...
+
+    def entries(self, start: int, end: int) -> list[bytes]:
+        """The bytes of entries ``start`` to ``end - 1``."""
+        ...
+
+
+class LedgerReader:
+    """A read-only :class:`LedgerSource` over a ledger's storage: it serves the checkpoints the operator saved and
+    never holds the operator's key (a verifier can open a replica or the operator's file with it)."""
+
+    def __init__(self, store: LedgerStore) -> None:
+        self.store = store
+
+    @classmethod
+    def open(cls, path: str | Path) -> LedgerReader:
+        """Read the ledger database at ``path``; StorageError if there is none (a reader never creates one)."""
+        if not Path(path).is_file():
+            raise StorageError(f"there is no ledger database at {path}")
+        return cls(SQLiteStore(path))
+
+    def latest_checkpoint(self) -> str:
+        """The newest checkpoint the operator saved; LedgerError if it has published none."""
+        self.store.refresh()
+        saved = self.store.latest_checkpoint()
+        if saved is None:
+            raise LedgerError("the ledger has published no checkpoint yet")
+        return saved[1]
+
+    def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
+        """A consistency proof from the stored tree (unverified here: the client checks it)."""
+        with self.store.reading():
+            try:
+                return consistency_proof(self.store, old_size, new_size)
+            except ValueError as exc:
+                raise LedgerError(str(exc)) from None
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        """An inclusion proof from the stored tree (unverified here)."""
+        with self.store.reading():
+            try:
+                return inclusion_proof(self.store, index, size)
+            except ValueError as exc:
+                raise LedgerError(str(exc)) from None
+
+    def entries(self, start: int, end: int) -> list[bytes]:
+        """Entry bytes only: the store's indexed columns are not served, a client derives its own."""
+        return [stored.raw for stored in self.store.entries_between(start, end)]
+
+
 @dataclass
 class ProvenEntry:
-    """An entry with the index and proof that put it in the client's checkpoint."""
+    """An entry with the index and leaf hash that put it in the client's checkpoint."""
 
     entry: Entry
     index: int
     leaf: bytes
 
 
-class LedgerClient:
-    """A verifier's view of a ledger: a trusted checkpoint, and proofs for everything else.
+_FETCH_CHUNK = 4096
+MAX_CACHED_ENTRIES = 8192
 
-    ``source`` is the ledger being read (a local file, or a replica). The client keeps the newest checkpoint it
-    has verified; every entry it returns is proven included in that checkpoint.
+
+class LedgerClient:
+    """A verifier's view of a ledger: a trusted checkpoint, and an index the client built itself.
+
+    ``source`` is a read-only :class:`LedgerSource` (given the operator's :class:`Ledger`, the client keeps only
+    its :meth:`Ledger.reader`). For every checkpoint it adopts, the client fetches the entries it has not seen,
+    checks that they rebuild the checkpoint's root, and indexes them by what their bytes say; "the events of a
+    DID" and "the latest publication of a URL" are answered from that index, so storage that hides or relabels
+    an entry cannot change an answer. Entries are checked again against their verified leaf hash when read, and
+    their signatures against the key their submitter had in force when they were entered.
+
+    ``witnesses`` (name → key) and ``quorum``: a checkpoint needs cosignatures by ``quorum`` distinct witness keys.
+    ``trusted``: the last checkpoint note this verifier trusted (kept between runs); a newer one must extend it.
+    ``on_adopt`` is called with each newly adopted checkpoint (to keep it for the next run).
     """
 
     def __init__(
         self,
-        source: Ledger,
+        source: LedgerSource | Ledger,
         *,
         operator: tuple[str, Ed25519PublicKey],
         origin: str,
         witnesses: dict[str, Ed25519PublicKey] | None = None,
         quorum: int = 0,
+        trusted: str | None = None,
+        resolver: DIDResolver | None = None,
+        on_adopt: Callable[[SignedCheckpoint], None] | None = None,
     ) -> None:
-        self.source = source
+        from vcred.did import default_resolver
+
+        # the operator's object holds its signing key: a verifier talks to its read-only view only
+        self.source: LedgerSource = source.reader() if isinstance(source, Ledger) else source
         self.operator = operator
         self.origin = origin
-        self.witnesses = dict(witnesses or {})
+        self.witnesses = check_witness_set(operator, dict(witnesses or {}), quorum)
         self.quorum = quorum
+        self._on_adopt = on_adopt
+        # submitters whose DIDs are not in the ledger (did:key, did:jwk) are resolved offline unless told otherwise
+        self._resolver = resolver or default_resolver()
         self.checkpoint: SignedCheckpoint | None = None
-        # a DID's proven events for the trusted checkpoint: verifying one credential resolves its issuer several
-        # times (proof, ledger and anchor checks), a presentation many; proofs hold until the checkpoint changes
+        self._tree = MemoryTree()  # leaf hashes of the entries this client verified, in log order
+        self._index: dict[tuple[str, str], list[int]] = {}  # (subject, kind) -> positions
+        self._anchors: dict[tuple[str, str], list[int]] = {}  # (issuer, batch root) -> positions
+        self._entries: dict[int, ProvenEntry] = {}
+        # a DID's events for the trusted checkpoint: verifying one credential resolves its issuer several times
         self._did_events: dict[str, list[ProvenEntry]] = {}
+        if trusted is not None:
+            self.checkpoint = self._open(trusted, require_quorum=False)
+
+    def _open(self, note: str, *, require_quorum: bool = True) -> SignedCheckpoint:
+        signed = open_checkpoint(note, self.operator, self.witnesses)
+        if signed.checkpoint.origin != self.origin:
+            raise LedgerError(f"checkpoint for {signed.checkpoint.origin!r}, not {self.origin!r}")
+        if require_quorum:
+            self._require_quorum(signed)
+        return signed
+
+    def _require_quorum(self, signed: SignedCheckpoint) -> None:
+        # distinct keys, not names: one witness configured twice must not count twice
+        cosigned = len(cosigning_keys(signed, self.witnesses))
+        if cosigned < self.quorum:
+            raise LedgerError(
+                f"the checkpoint has {cosigned} distinct witness cosignature(s); {self.quorum} required",
+                hint="a checkpoint the witnesses have not cosigned may be a fork shown to this verifier alone",
+            )
 
     def accept(self, note: str, proof: Sequence[bytes] = ()) -> SignedCheckpoint:
-        """Verify a newer checkpoint (signature, quorum, consistency with the current one) and adopt it."""
-        signed = open_checkpoint(note, self.operator, self.witnesses)
+        """Verify a newer checkpoint (signature, consistency with the current one, quorum) and adopt it.
+
+        A checkpoint the operator signed that contradicts the trusted one is a SplitView whatever its cosignatures:
+        the two notes are the evidence.
+        """
+        signed = self._open(note, require_quorum=False)
         checkpoint = signed.checkpoint
-        if checkpoint.origin != self.origin:
-            raise LedgerError(f"checkpoint for {checkpoint.origin!r}, not {self.origin!r}")
-        if len({c.name for c in signed.cosignatures}) < self.quorum:
-            raise LedgerError(
-                f"the checkpoint has {len(signed.cosignatures)} witness cosignature(s); {self.quorum} required"
-            )
         current = self.checkpoint.checkpoint if self.checkpoint else None
         if current is not None:
             if checkpoint.size == current.size and checkpoint.root_hash != current.root_hash:
@@ -410,9 +576,12 @@ class LedgerClient:
                 current.size, checkpoint.size, current.root_hash, checkpoint.root_hash, proof
             ):
                 raise SplitView("the new checkpoint does not extend the trusted one", first=current, second=checkpoint)
-        if self.checkpoint is None or self.checkpoint.checkpoint != checkpoint:
+        self._require_quorum(signed)
+        if current != checkpoint:
             self._did_events.clear()
         self.checkpoint = signed
+        if self._on_adopt is not None and current != checkpoint:
+            self._on_adopt(signed)
         return signed
 
     def sync(self) -> SignedCheckpoint:
@@ -420,49 +589,119 @@ class LedgerClient:
         note = self.source.latest_checkpoint()
         size = open_checkpoint(note, self.operator).checkpoint.size
         old = self.checkpoint.checkpoint.size if self.checkpoint else 0
-        proof = self.source.consistency_proof(old, size) if 0 < old <= size else []
+        proof = self.source.consistency_proof(old, size) if 0 < old < size else []
         return self.accept(note, proof)
 
+    # -- the client's own index ---------------------------------------------------------------------------------
     def _require(self) -> Checkpoint:
+        """The trusted checkpoint, with the index extended to cover it."""
         if self.checkpoint is None:
             raise LedgerError("the client has no trusted checkpoint yet; call sync() or accept() first")
-        return self.checkpoint.checkpoint
+        checkpoint = self.checkpoint.checkpoint
+        if self._tree.size < checkpoint.size:
+            self._extend(checkpoint)
+        return checkpoint
 
-    def prove(self, stored: StoredEntry) -> ProvenEntry:
-        """Check that ``stored`` is in the trusted checkpoint; LedgerError otherwise."""
-        checkpoint = self._require()
-        if stored.index >= checkpoint.size:
-            raise LedgerError(f"entry {stored.index} is newer than the trusted checkpoint; sync first")
-        proof = self.source.inclusion_proof(stored.index, checkpoint.size)
-        leaf = leaf_hash(stored.raw)
-        if not verify_inclusion(stored.index, checkpoint.size, leaf, proof, checkpoint.root_hash):
-            raise LedgerError(f"entry {stored.index} is not in the trusted checkpoint (rewritten or forked log)")
-        return ProvenEntry(parse_entry(stored.raw), stored.index, leaf)
+    def _extend(self, checkpoint: Checkpoint) -> None:
+        """Fetch the entries after the indexed ones, check they rebuild ``checkpoint``'s root, index them."""
+        start = self._tree.size
+        found: list[tuple[str, str, str]] = []
+        try:
+            for low in range(start, checkpoint.size, _FETCH_CHUNK):
+                high = min(low + _FETCH_CHUNK, checkpoint.size)
+                served = self.source.entries(low, high)
+                if len(served) != high - low:
+                    raise LedgerError(f"the ledger did not serve entries {low} to {high - 1} of its checkpoint")
+                for offset, raw in enumerate(served):
+                    if not isinstance(raw, bytes) or len(raw) > MAX_ENTRY_BYTES:
+                        raise LedgerError(f"ledger entry {low + offset} is not an entry")
+                    try:
+                        kind, subject, root = index_terms(raw)  # fully parsed (and checked) when a lookup reads it
+                    except LedgerError as exc:
+                        raise LedgerError(f"ledger entry {low + offset} is malformed: {exc.message}") from None
+                    found.append((subject, kind, root))
+                    self._tree.append(leaf_hash(raw))
+            if self._tree.root() != checkpoint.root_hash:
+                raise LedgerError(
+                    "the entries the ledger served do not rebuild its signed checkpoint (rewritten or forked log)"
+                )
+        except BaseException:
+            self._truncate(start)
+            raise
+        for position, (subject, kind, root) in enumerate(found, start):
+            self._index.setdefault((subject, kind), []).append(position)
+            if root:
+                self._anchors.setdefault((subject, root), []).append(position)
 
+    def _truncate(self, size: int) -> None:
+        """Forget leaves past ``size`` (a failed extension leaves the verified prefix as it was)."""
+        self._tree.levels = [level[: size >> height] for height, level in enumerate(self._tree.levels)]
+
+    def _positions(self, subject: str, kinds: Sequence[str]) -> list[int]:
+        self._require()
+        return sorted(p for kind in kinds for p in self._index.get((subject, kind), ()))
+
+    def _entry(self, index: int) -> ProvenEntry:
+        """Entry ``index``: its bytes must hash to the leaf this client verified; its signature is checked."""
+        cached = self._entries.get(index)
+        if cached is not None:
+            return cached
+        served = self.source.entries(index, index + 1)
+        leaf = self._tree.node(0, index)
+        if len(served) != 1 or leaf_hash(served[0]) != leaf:
+            raise LedgerError(f"the ledger served entry {index} with bytes other than the ones this client verified")
+        proven = ProvenEntry(parse_entry(served[0]), index, leaf)
+        if proven.entry.kind not in DID_KINDS:  # a DID's events are checked when they are replayed
+            proven.entry.verify_with(self._submitter_key(proven))
+        if len(self._entries) >= MAX_CACHED_ENTRIES:
+            self._entries.clear()
+        self._entries[index] = proven
+        return proven
+
+    def _submitter_key(self, proven: ProvenEntry) -> Ed25519PublicKey:
+        """The key the entry's submitter had in force when the entry was entered (the ledger's own rule)."""
+        entry = proven.entry
+        did, _ = split_did_url(entry.submitter)
+        if (entry.payload.get("issuer") or entry.payload.get("publisher")) != did:
+            raise LedgerError(f"ledger entry {proven.index} is not signed by the issuer it speaks for")
+        if not did.startswith("did:vcred:"):
+            try:
+                return resolve_verification_method(self._resolver, entry.submitter, "assertionMethod").public_key
+            except ResolutionError as exc:
+                raise LedgerError(
+                    f"cannot verify the submitter of ledger entry {proven.index}: {exc.message}"
+                ) from None
+        earlier = [e for e in self.proven_did_events(did) if e.index < proven.index]
+        state = replay(did, [(e.entry, e.leaf) for e in earlier])
+        if state.deactivated_at is not None or entry.submitter != method_id(did, state.version):
+            raise LedgerError(f"ledger entry {proven.index} is not signed by the key {did} had in force then")
+        return state.current.key
+
+    # -- answers ----------------------------------------------------------------------------------------------
     def did_events(self, did: str) -> list[tuple[Entry, bytes]]:
         """A DID's events, each proven against the trusted checkpoint."""
         return [(p.entry, p.leaf) for p in self.proven_did_events(did)]
 
     def proven_did_events(self, did: str) -> list[ProvenEntry]:
-        """A DID's events with their ledger indexes, each proven against the trusted checkpoint."""
+        """Every event of ``did`` in the trusted checkpoint, with its ledger index, from the client's own index."""
         cached = self._did_events.get(did)
         if cached is None:
-            size = self._require().size
-            cached = [self.prove(s) for s in self.source.store.entries_about(did, DID_KINDS) if s.index < size]
+            cached = [self._entry(i) for i in self._positions(did, DID_KINDS)]
             if len(self._did_events) >= MAX_CACHED_DIDS:
                 self._did_events.clear()
             self._did_events[did] = cached
         return list(cached)
 
     def proven_entries(self, subject: str, kind: str, *, containing: bytes = b"") -> list[ProvenEntry]:
-        """Entries of ``kind`` about ``subject`` in the trusted checkpoint, each proven.
+        """Entries of ``kind`` about ``subject`` in the trusted checkpoint, each proven (``containing``: only those
+        whose bytes contain it)."""
+        found = [self._entry(i) for i in self._positions(subject, [kind])]
+        return [p for p in found if containing in p.entry.raw]
 
-        ``containing`` keeps only entries whose bytes contain it (a root hash, say) before any proof is made, so
-        finding one anchor among an issuer's thousands costs one scan, not thousands of proofs.
-        """
-        size = self._require().size
-        stored = self.source.store.entries_about(subject, [kind])
-        return [self.prove(s) for s in stored if s.index < size and containing in s.raw]
+    def batch_anchors(self, issuer: str, root: str) -> list[ProvenEntry]:
+        """The batch anchors ``issuer`` entered with this Merkle root (hex): one index lookup, only those read."""
+        self._require()
+        return [self._entry(i) for i in self._anchors.get((issuer, root), ())]
 
     def did_resolver(self) -> LedgerDidResolver:
         """A did:vcred resolver that trusts only proven events."""
@@ -470,6 +709,5 @@ class LedgerClient:
 
     def latest(self, subject: str, kind: str) -> ProvenEntry | None:
         """The newest proven entry of ``kind`` about ``subject`` (e.g. a status list URL)."""
-        size = self._require().size
-        found = [s for s in self.source.store.entries_about(subject, [kind]) if s.index < size]
-        return self.prove(found[-1]) if found else None
+        positions = self._positions(subject, [kind])
+        return self._entry(positions[-1]) if positions else None

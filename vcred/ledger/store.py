@@ -69,7 +69,11 @@ class LedgerStore(Protocol):
         ...
 
     def entries_about(self, subject: str, kinds: Sequence[str]) -> list[StoredEntry]:
-        """Entries of these kinds about ``subject``, in log order."""
+        """Entries of these kinds about ``subject``, in log order (the operator's index: never evidence)."""
+        ...
+
+    def entries_between(self, start: int, end: int) -> list[StoredEntry]:
+        """The entries ``start`` to ``end - 1``, in order (what a read-only source serves a client)."""
         ...
 
     def save_checkpoint(self, size: int, note: str) -> None:
@@ -273,6 +277,14 @@ class SQLiteStore:
         )
         return [self._row(r) for r in rows]
 
+    def entries_between(self, start: int, end: int) -> list[StoredEntry]:
+        """The entries ``start`` to ``end - 1``, in order."""
+        rows = self._query(
+            "SELECT idx, leaf, raw, kind, subject, ts FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx",
+            (start, end),
+        )
+        return [self._row(r) for r in rows]
+
     def save_checkpoint(self, size: int, note: str) -> None:
         """Remember a signed checkpoint."""
         try:
@@ -347,6 +359,10 @@ class MemoryStore:
     def entries_about(self, subject: str, kinds: Sequence[str]) -> list[StoredEntry]:
         """Entries of ``kinds`` about ``subject`` in order."""
         return [e for e in self._entries if e.subject == subject and e.kind in kinds]
+
+    def entries_between(self, start: int, end: int) -> list[StoredEntry]:
+        """The entries ``start`` to ``end - 1``, in order."""
+        return self._entries[max(start, 0) : max(end, 0)]
 
     def save_checkpoint(self, size: int, note: str) -> None:
         """Remember a signed checkpoint."""
