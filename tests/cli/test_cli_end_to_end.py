@@ -220,6 +220,7 @@ def test_revoke_refuses_a_credential_whose_status_index_was_edited(user):
     """Finding C through the CLI: a holder asks to revoke 'her' credential with the index edited to a colleague's."""
     directory: Path = user.dir
     user("issuer", "init", "abr")
+    user("ledger", "trust", "--local")
     (directory / "board.data.json").write_text(json.dumps(subject_claims("BoardCertificationCredential")))
     for name in ("mine", "colleague"):
         args = [
