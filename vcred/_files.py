@@ -10,8 +10,26 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
+from vcred._json import InputRejectedError
 from vcred.errors import StorageError
+
+
+def read_bounded(source: Path | BinaryIO, max_bytes: int) -> bytes:
+    """The bytes of a file or stream, reading at most ``max_bytes + 1`` of them.
+
+    A device (``/dev/zero``), a pipe or a huge file is never read whole: one byte past the limit is enough to refuse
+    it. Raises InputRejectedError when there is more than ``max_bytes``, OSError when it cannot be read.
+    """
+    if isinstance(source, Path):
+        with source.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    else:
+        data = source.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise InputRejectedError(f"more than {max_bytes} bytes, the limit")
+    return data
 
 
 def write_atomically(path: Path, data: bytes, *, mode: int = 0o600) -> None:

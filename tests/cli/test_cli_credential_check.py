@@ -5,58 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import pytest
 from typer.testing import CliRunner
 
 from vcred.cli.app import app
 from vcred.cli.commands import office  # noqa: F401 - registers the command
-from vcred.examples import ISSUER_ROLES, accreditation_credentials, radiologist_credentials
-from vcred.examples.office import POLICY, trust_registry
-from vcred.issuer import IssuerAccount
 from vcred.local import LocalSetting
-from vcred.wallet import UNSAFE_FAST_KDF_FOR_TESTS, Wallet
-
-
-@pytest.fixture
-def office_files(tmp_path, monkeypatch):
-    monkeypatch.setenv("VCRED_DATA_DIR", str(tmp_path / "data"))
-    setting = LocalSetting(tmp_path / "data")
-    ledger = setting.ledger()
-    now = dt.datetime.now(dt.UTC)
-    accounts = {
-        role: IssuerAccount.create(
-            setting, role, ledger=ledger, now=now, recovery="recovery", kdf=UNSAFE_FAST_KDF_FOR_TESTS
-        )
-        for role in ISSUER_ROLES
-    }
-    setting.trust_local_ledger()  # the office's one configuration step
-    issuers = {role: account.did for role, account in accounts.items()}
-    role_of = {did: role for role, did in issuers.items()}
-    wallet = Wallet.create(tmp_path / "w.vcw", "pw", kdf=UNSAFE_FAST_KDF_FOR_TESTS)
-    signed = []
-    for credential in radiologist_credentials(issuers, wallet.holder_did, now=now):
-        account = accounts[role_of[credential["issuer"]]]
-        signed.append(account.sign(account.attach_status(credential), now=now))
-    for account in accounts.values():
-        account.publish(setting, now=now, ledger=ledger)
-    for credential in signed:
-        wallet.import_credential(credential, verify=False)
-    vp = wallet.present(
-        categories=["education", "board", "cme", "license", "malpractice"],
-        challenge="n-77",
-        domain="credentialing.stmarys.example",
-        expires=dt.timedelta(hours=1),
-        now=now,
-    )
-    (tmp_path / "vp.json").write_text(json.dumps(vp))
-    (tmp_path / "policy.json").write_text(json.dumps(POLICY))
-    (tmp_path / "registry.json").write_text(json.dumps(trust_registry(issuers)))
-    names = []
-    for index, credential in enumerate(accreditation_credentials(issuers, now=now)):
-        name = f"accreditation-{index}.json"
-        (tmp_path / name).write_text(json.dumps(accounts[role_of[credential["issuer"]]].sign(credential, now=now)))
-        names.append(str(tmp_path / name))
-    return tmp_path, names
 
 
 def invoke(tmp_path, names, *extra):

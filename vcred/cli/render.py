@@ -1,4 +1,9 @@
-"""Rich rendering of reports for people (the CLI and the demo); ``--json`` output bypasses this."""
+"""Rich rendering of reports for people (the CLI and the demo); ``--json`` output bypasses this.
+
+Every piece of text that comes from outside (credential types, issuer names, claims, check reasons, policy
+descriptions, error messages) is rendered as a ``Text`` object, never as a string: a string handed to rich is read
+as markup, so a ``[/]`` in a credential would crash the verifier and a ``[a-z0-9]`` would vanish from a reason.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +17,14 @@ from vcred.report import CheckStatus, PresentationReport, VerificationReport
 _STYLE = {CheckStatus.PASSED: ("✔", "green"), CheckStatus.FAILED: ("✘", "bold red"), CheckStatus.SKIPPED: ("–", "dim")}
 
 
+def plain(value: object, style: str = "") -> Text:
+    """Outside text as it is, never read as markup."""
+    return Text(str(value), style=style)
+
+
 def checks_table(report: VerificationReport | PresentationReport, *, title: str | None = None) -> Table:
     """A table of every check: mark, id, reason, spec code."""
-    table = Table(title=title, show_lines=False, expand=False)
+    table = Table(title=plain(title) if title is not None else None, show_lines=False, expand=False)
     table.add_column("", width=1)
     table.add_column("check", style="cyan", no_wrap=True)
     table.add_column("reason")
@@ -22,10 +32,10 @@ def checks_table(report: VerificationReport | PresentationReport, *, title: str 
     for check in report.checks:
         mark, style = _STYLE[check.status]
         table.add_row(
-            Text(mark, style=style),
-            check.id,
-            Text(check.reason, style=style if check.status is CheckStatus.FAILED else ""),
-            check.code or "",
+            plain(mark, style),
+            plain(check.id),
+            plain(check.reason, style if check.status is CheckStatus.FAILED else ""),
+            plain(check.code or ""),
         )
     return table
 
@@ -53,12 +63,14 @@ def print_report(
 def decision_table(decision: CredentialingDecision) -> Table:
     """The credentialing decision: each requirement, its outcome and reason."""
     style = {Outcome.MET: "green", Outcome.NOT_MET: "bold red", Outcome.NOT_EVIDENCED: "yellow"}
-    table = Table(title=f"{decision.policy} (v{decision.policy_version})", expand=False)
+    table = Table(title=plain(f"{decision.policy} (v{decision.policy_version})"), expand=False)
     table.add_column("requirement")
     table.add_column("outcome", no_wrap=True)
     table.add_column("reason")
     for result in decision.requirements:
-        table.add_row(result.description, Text(result.outcome.value, style=style[result.outcome]), result.reason)
+        table.add_row(
+            plain(result.description), plain(result.outcome.value, style[result.outcome]), plain(result.reason)
+        )
     return table
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from jwcrypto import jws
 from jwcrypto.common import JWException
 
+from vcred._json import parse_json
 from vcred.crypto.jwk import to_jwcrypto
 from vcred.crypto.keys import Ed25519SigningKey
 from vcred.crypto.multibase import b64url_decode
@@ -84,7 +85,7 @@ def split_compact(token: str) -> tuple[str, str, str]:
 def peek_payload(token: str) -> dict[str, Any]:
     """The payload JSON of a compact JWS, unverified (to learn the issuer before verifying)."""
     _, payload_b64, _ = split_compact(token)
-    payload = json.loads(b64url_decode(payload_b64))
+    payload = parse_json(b64url_decode(payload_b64))  # bounded: a nested payload is a ValueError, not a crash
     if not isinstance(payload, dict):
         raise ValueError("the JWT payload must be a JSON object")
     return payload

@@ -4,6 +4,11 @@ A checkpoint says "the log named <origin> has <size> entries and this root hash"
 (C2SP signed-note, Ed25519, key id = SHA-256(name || 0x0A || 0x01 || key)[:4]); witnesses add timestamped
 cosignatures (C2SP tlog-cosignature, type 0x04) only after checking it is consistent with what they saw before.
 Parsing is strict and bounded; anything unexpected is a LedgerError, never a crash.
+
+Signed-note rules kept here: a key name is non-empty and holds neither ``+`` nor whitespace (a verifier key
+``name+hash+key`` splits on its first two ``+`` only, since the base64 key may hold more); the note text is UTF-8
+without control characters other than newline and ends with a newline; each signature line is
+``— name base64(key hash || signature)``; signatures by unknown keys are ignored.
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ from vcred.crypto.keys import Ed25519PublicKey, Ed25519SigningKey
 from vcred.errors import KeyFormatError, LedgerError, SignatureError, UsageError
 
 MAX_NOTE_BYTES = 16_384
-MAX_SIGNATURES = 32
-_NAME = re.compile(r"^[\x21-\x7e]{1,128}\Z")  # printable, no spaces, no '+' issues for our own use
+MAX_SIGNATURES = 100  # as the Go reference (golang.org/x/mod/sumdb/note) allows
+_OUR_NAME = re.compile(r"^[\x21-\x2a\x2c-\x7e]{1,128}\Z")  # names vcred creates: printable ASCII without '+'
+_KEY_HASH = re.compile(r"^[0-9a-fA-F]{8}\Z")
 _ORIGIN = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,254}\Z")
 _SIZE = re.compile(r"^(0|[1-9][0-9]{0,18})\Z")
 _SIG_LINE = "\u2014 "
@@ -65,28 +71,49 @@ class Checkpoint:
         return cls(origin=origin, size=int(size), root_hash=root_hash, extensions=tuple(lines[3:]))
 
 
+def is_valid_key_name(name: str) -> bool:
+    """A signed-note key name: non-empty, no ``+``, no whitespace (Unicode spaces included)."""
+    return bool(name) and "+" not in name and not any(char.isspace() for char in name)
+
+
+def _require_our_name(name: str) -> None:
+    # names vcred signs with must read back from any signed-note verifier: a '+' would split a verifier key wrongly
+    if not isinstance(name, str) or not _OUR_NAME.match(name):
+        raise UsageError(
+            f"invalid signer name {str(name)[:60]!r}",
+            hint="a key name is 1 to 128 printable ASCII characters without spaces or '+'",
+        )
+
+
 def key_id(name: str, public_key: Ed25519PublicKey, kind: bytes = _ED25519) -> bytes:
     """The 4-byte key hash a signature line carries."""
     return hashlib.sha256(name.encode("utf-8") + b"\n" + kind + public_key.raw).digest()[:4]
 
 
 def verifier_key(name: str, public_key: Ed25519PublicKey) -> str:
-    """The textual verifier key ``name+hex(key id)+base64(0x01 || key)`` used to configure clients."""
+    """The textual verifier key ``name+hex(key id)+base64(0x01 || key)`` used to configure clients.
+
+    Raises UsageError when ``name`` is not a valid key name (one with ``+`` could never be parsed back).
+    """
+    _require_our_name(name)
     encoded = base64.b64encode(_ED25519 + public_key.raw).decode("ascii")
     return f"{name}+{key_id(name, public_key).hex()}+{encoded}"
 
 
 def parse_verifier_key(text: str) -> tuple[str, Ed25519PublicKey]:
     """(name, key) from a verifier key string; LedgerError if malformed or its key id does not match."""
+    # only the first two '+' separate fields: base64 uses '+' too (about 4 keys in 10 hold one)
     try:
-        name, hex_id, encoded = text.split("+", 2)  # the base64 key may itself hold "+"
+        name, hex_id, encoded = text.split("+", 2)
+        if not is_valid_key_name(name) or not _KEY_HASH.match(hex_id):
+            raise ValueError("malformed name or key hash")
         raw = base64.b64decode(encoded, validate=True)
         if raw[:1] != _ED25519 or len(raw) != 33:
             raise LedgerError("only Ed25519 verifier keys are supported")
         public_key = Ed25519PublicKey(raw[1:])
     except (ValueError, binascii.Error, KeyFormatError):
         raise LedgerError("malformed verifier key") from None
-    if key_id(name, public_key).hex() != hex_id:
+    if key_id(name, public_key) != bytes.fromhex(hex_id):
         raise LedgerError("the verifier key's id does not match its name and key")
     return name, public_key
 
@@ -109,9 +136,8 @@ class SignedCheckpoint:
 
 
 def sign_checkpoint(checkpoint: Checkpoint, name: str, key: Ed25519SigningKey) -> str:
-    """A signed note carrying ``checkpoint``, signed by the log operator."""
-    if not _NAME.match(name):
-        raise LedgerError("invalid signer name")
+    """A signed note carrying ``checkpoint``, signed by the log operator (UsageError for an invalid name)."""
+    _require_our_name(name)
     body = checkpoint.body()
     signature = key_id(name, key.public_key) + key.sign(body.encode("utf-8"))
     return f"{body}\n{_SIG_LINE}{name} {base64.b64encode(signature).decode('ascii')}\n"
@@ -123,6 +149,7 @@ def _cosigned_message(body: str, timestamp: int) -> bytes:
 
 def cosign(note: str, name: str, key: Ed25519SigningKey, timestamp: int) -> str:
     """``note`` with one more signature line: a witness cosignature over its checkpoint body."""
+    _require_our_name(name)
     body, _ = _split(note)
     signature = (
         key_id(name, key.public_key, _COSIGNATURE)
@@ -135,8 +162,12 @@ def cosign(note: str, name: str, key: Ed25519SigningKey, timestamp: int) -> str:
 def _split(note: str) -> tuple[str, list[tuple[str, bytes]]]:
     if not isinstance(note, str) or len(note.encode("utf-8")) > MAX_NOTE_BYTES:
         raise LedgerError("a signed note must be text of at most 16 KiB")
+    if any(char < " " and char != "\n" for char in note):
+        raise LedgerError("a signed note holds no control characters other than newline")
+    if not note.endswith("\n"):
+        raise LedgerError("a signed note ends with a newline")
     head, sep, tail = note.rpartition("\n\n")
-    if not sep or not note.endswith("\n"):
+    if not sep or not head:
         raise LedgerError("not a signed note (no blank line before the signatures)")
     body = head + "\n"
     signatures = []
@@ -144,6 +175,8 @@ def _split(note: str) -> tuple[str, list[tuple[str, bytes]]]:
         if not line.startswith(_SIG_LINE):
             raise LedgerError("malformed signature line")
         name, _, encoded = line[len(_SIG_LINE) :].partition(" ")
+        if not is_valid_key_name(name):
+            raise LedgerError("malformed signature line (invalid key name)")
         try:
             raw = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
@@ -152,7 +185,7 @@ def _split(note: str) -> tuple[str, list[tuple[str, bytes]]]:
             raise LedgerError("signature is too short")
         signatures.append((name, raw))
     if not signatures or len(signatures) > MAX_SIGNATURES:
-        raise LedgerError("a signed note needs 1 to 32 signatures")
+        raise LedgerError(f"a signed note needs 1 to {MAX_SIGNATURES} signatures")
     return body, signatures
 
 
@@ -177,7 +210,12 @@ def open_checkpoint(
             except SignatureError:
                 raise LedgerError("the operator's signature on the checkpoint is invalid") from None
             operator_ok = True
-        elif witnesses and name in witnesses and raw[:4] == key_id(name, witnesses[name], _COSIGNATURE):
+        elif (
+            witnesses
+            and name in witnesses
+            and raw[:4] == key_id(name, witnesses[name], _COSIGNATURE)
+            and name not in {c.name for c in cosigned}  # one witness counts once
+        ):
             if len(raw) != 4 + 8 + 64:
                 raise LedgerError(f"malformed cosignature from {name}")
             timestamp = int.from_bytes(raw[4:12], "big")

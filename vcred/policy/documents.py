@@ -6,13 +6,14 @@ models (``python -m vcred.model.families.generate``), so documents and code neve
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from vcred._files import read_bounded
+from vcred._json import DEFAULT_MAX_BYTES, parse_json
 from vcred.errors import UsageError
 from vcred.model.families.common import DID, URL, DecimalText, Text
 
@@ -168,7 +169,7 @@ def _load(model: type[_Doc], source: str | Path | dict[str, object], what: str) 
         data: object = source
     else:
         try:
-            data = json.loads(Path(source).read_text("utf-8"))
+            data = parse_json(read_bounded(Path(source), DEFAULT_MAX_BYTES))  # size and nesting bounded
         except (OSError, ValueError) as exc:
             raise UsageError(f"cannot read the {what} {source}: {exc}") from None
     try:

@@ -29,7 +29,7 @@ def decision_html(decision: CredentialingDecision, report: PresentationReport | 
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>Credentialing decision — {escape(decision.policy)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{escape(decision.policy)} (version {decision.policy_version})</h1>",
+        f"<h1>{escape(decision.policy)} (version {escape(str(decision.policy_version))})</h1>",
         f"<p>Holder: <code>{escape(decision.holder or '-')}</code><br>Decided at: {escape(decision.decided_at)}</p>",
         f"<p class='verdict {'ok' if decision.approved else 'no'}'>{escape(verdict)}</p>",
     ]

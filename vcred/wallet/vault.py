@@ -17,7 +17,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from vcred._files import exclusive_lock
+from vcred._files import exclusive_lock, read_bounded
+from vcred._json import InputRejectedError, parse_json
 from vcred.crypto.sealing import DEFAULT_KDF, KdfParams, derive_key, new_nonce, new_salt, seal, unseal
 from vcred.errors import CorruptWalletError, StorageError
 
@@ -75,7 +76,7 @@ def decode_vault(
         )
     header_line, sep, ciphertext = data[len(MAGIC) :].partition(b"\n")
     try:
-        header = json.loads(header_line) if sep else None
+        header = parse_json(header_line, max_depth=4) if sep else None
         if not isinstance(header, dict) or header.get("format") != FORMAT:
             raise ValueError("unsupported wallet format")
         salt = base64.b64decode(header["salt"], validate=True)
@@ -104,9 +105,9 @@ def decode_vault(
 def read_file(path: Path) -> bytes:
     """The wallet file's bytes, within the size limit."""
     try:
-        if path.stat().st_size > MAX_WALLET_BYTES:
-            raise CorruptWalletError(f"{path} is larger than any wallet should be")
-        return path.read_bytes()
+        return read_bounded(path, MAX_WALLET_BYTES)  # bounded even where the size on disk lies (/dev/zero)
+    except InputRejectedError:
+        raise CorruptWalletError(f"{path} is larger than any wallet should be") from None
     except FileNotFoundError:
         raise StorageError(f"no wallet at {path}", hint="create one with: vcred wallet init") from None
     except OSError as exc:

@@ -20,6 +20,7 @@ from typing import Any
 import platformdirs
 
 from vcred._files import write_atomically
+from vcred._json import parse_json
 from vcred._time import format_datetime_stamp, require_aware, utcnow
 from vcred.crypto.keys import Ed25519SigningKey
 from vcred.crypto.sealing import DEFAULT_KDF, KdfParams
@@ -229,9 +230,9 @@ class Wallet:
         parsed: dict[str, Any] | str = credential
         if isinstance(credential, str) and credential.strip().startswith("{"):
             try:
-                parsed = json.loads(credential)
-            except ValueError:
-                raise WalletError("the file is not JSON") from None
+                parsed = parse_json(credential)
+            except ValueError as exc:
+                raise WalletError(f"the file is not acceptable JSON ({exc})") from None
         form = "jwt" if isinstance(parsed, str) else "di"
         claims = _claims(parsed)
         proof_json = _anchor_proof_for(parsed, anchor_proof) if anchor_proof is not None else None

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from vcred._files import write_atomically
-from vcred.cli.app import JsonFlag, anchor_proof_path, app, console, emit_json, read_input
+from vcred.cli.app import JsonFlag, anchor_proof_path, app, console, emit_json, read_json, read_json_or_text
 from vcred.cli.context import recovery_passphrase, setting
 from vcred.errors import UsageError
 from vcred.issuer import IssuerAccount
@@ -58,9 +59,11 @@ def issuer_init(
             }
         )
     else:
-        console.print(f"Issuer [bold]{name}[/]: [cyan]{account.did}[/]")
+        console.print(Text.assemble("Issuer ", (name, "bold"), ": ", (account.did, "cyan")))
         if sealed:
-            console.print(f"Next key sealed under the recovery passphrase in {sealed}: keep a copy offline")
+            console.print(
+                Text.assemble("Next key sealed under the recovery passphrase in ", str(sealed), ": keep a copy offline")
+            )
 
 
 @issuer_app.command("rotate")
@@ -144,10 +147,7 @@ def issue(
 
     if credential_type not in FAMILIES:
         raise UsageError(f"unknown credential type {credential_type!r}", hint=f"one of: {', '.join(FAMILIES)}")
-    try:
-        claims = json.loads(read_input(data))
-    except ValueError as exc:
-        raise UsageError(f"{data} is not JSON: {exc}") from None
+    claims = read_json(data)
     if not isinstance(claims, dict):
         raise UsageError(f"{data} must hold a JSON object of claims")
     local = setting(data_dir)
@@ -190,11 +190,7 @@ def _status_command(purpose: str, value: bool, verb: str) -> Callable[..., None]
         data_dir: DataDir = None,
         json_output: JsonFlag = False,
     ) -> None:
-        text = read_input(credential).strip()
-        try:
-            document = json.loads(text) if text.startswith("{") else text
-        except ValueError as exc:
-            raise UsageError(f"{credential} is not a credential: {exc}") from None
+        document = read_json_or_text(credential)
         local = setting(data_dir)
         with IssuerAccount.editing(local, issuer) as account:
             index = account.set_status(document, purpose, value, setting=local)

@@ -2,21 +2,38 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 import vcred
 from vcred._files import write_atomically
 from vcred._time import utcnow
-from vcred.cli.app import EXIT_FAILED, EXIT_OK, JsonFlag, app, console, emit_json, read_input
+from vcred.cli.app import (
+    EXIT_FAILED,
+    EXIT_OK,
+    JsonFlag,
+    app,
+    console,
+    emit_json,
+    read_input,
+    read_json,
+    read_json_or_text,
+)
 from vcred.cli.context import verifier_environment
 from vcred.cli.render import print_decision, print_report
 from vcred.errors import UsageError
 from vcred.policy import TrustRegistry, evaluate, load_policy
 from vcred.policy.html import decision_html
+
+
+def _json_object(path: Path, what: str) -> dict[str, Any]:
+    value = read_json(path)
+    if not isinstance(value, dict):
+        raise UsageError(f"{path}: the {what} must be a JSON object")
+    return value
 
 
 @app.command("credential-check")
@@ -39,14 +56,15 @@ def credential_check(
     Example: vcred credential-check vp.json --policy policy.json --trust registry.json
     --accreditations accme-glie.json --challenge n-4711 --domain credentialing.stmarys.example --html decision.html
     """
-    loaded = load_policy(policy)
+    loaded = load_policy(_json_object(policy, "policy"))
     env = verifier_environment(data_dir)
     registry = None
     if trust is not None:
-        texts = [read_input(p) for p in accreditations or []]
-        parsed = [json.loads(t) if t.strip().startswith("{") else t.strip() for t in texts]
+        parsed = [read_json_or_text(p) for p in accreditations or []]
         registry = TrustRegistry(
-            trust, accreditations=parsed, verify=lambda c, now: vcred.verify_credential(c, now=now, **env)
+            _json_object(trust, "trust registry"),
+            accreditations=parsed,
+            verify=lambda c, now: vcred.verify_credential(c, now=now, **env),
         )
     elif loaded.requireTrustedIssuers:
         raise UsageError("this policy requires trusted issuers: pass --trust registry.json")
@@ -72,7 +90,7 @@ def credential_check(
             print_report(console, report)
         print_decision(console, decision)
         if anchor is not None:
-            console.print(f"trust registry: {'[red]' if stale else ''}{anchor.reason}{'[/]' if stale else ''}")
+            console.print(Text.assemble("trust registry: ", (anchor.reason, "red" if stale else "")))
         if html is not None:
             console.print(f"HTML report: {html}")
     raise typer.Exit(EXIT_OK if decision.approved and not stale else EXIT_FAILED)

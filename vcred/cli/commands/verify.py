@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 import vcred
+from vcred._json import parse_json
 from vcred.cli.app import EXIT_FAILED, EXIT_OK, JsonFlag, app, console, emit_json, read_anchor_proof, read_input
 from vcred.cli.context import verifier_environment
 from vcred.cli.render import print_report
@@ -16,10 +16,11 @@ from vcred.errors import UsageError
 
 
 def _looks_like_presentation(text: str) -> bool:
+    # bounded like the library: input it cannot parse is a credential here, and its report says why it failed
     stripped = text.strip()
     if stripped.startswith("{"):
         try:
-            value = json.loads(stripped)
+            value = parse_json(stripped)
         except ValueError:
             return False
         types = value.get("type") if isinstance(value, dict) else None
@@ -28,7 +29,7 @@ def _looks_like_presentation(text: str) -> bool:
         from vcred.crypto.multibase import b64url_decode
         from vcred.jose.vc_jwt import split_compact
 
-        header = json.loads(b64url_decode(split_compact(stripped)[0]))
+        header = parse_json(b64url_decode(split_compact(stripped)[0]))
         return isinstance(header, dict) and header.get("typ") in ("vp+jwt", "application/vp+jwt")
     except (ValueError, UsageError):
         return False

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 from rich.table import Table
+from rich.text import Text
 
 from vcred._files import write_atomically
 from vcred.cli.app import EXIT_FAILED, JsonFlag, app, console, emit_json, read_anchor_proof, read_input
@@ -56,7 +57,11 @@ def init(
     if json_output:
         emit_json({"wallet": str(created.path), "holder": created.holder_did})
     else:
-        console.print(f"Wallet created at [bold]{created.path}[/]\nYour DID: [cyan]{created.holder_did}[/]")
+        console.print(
+            Text.assemble(
+                "Wallet created at ", (str(created.path), "bold"), "\nYour DID: ", (created.holder_did, "cyan")
+            )
+        )
 
 
 @wallet_app.command("import")
@@ -107,9 +112,9 @@ def import_(
         emit_json(rows)
     else:
         for row in rows:
-            mark = "[green]✔[/]" if row["imported"] else "[red]✘[/]"
+            mark = ("✔", "green") if row["imported"] else ("✘", "red")
             detail = f"{row['id']} ({row['category']})" if row["imported"] else row["reason"]
-            console.print(f"{mark} {row['file']}: {detail}")
+            console.print(Text.assemble(mark, f" {row['file']}: {detail}"))
     if not all(r["imported"] for r in rows):
         raise typer.Exit(EXIT_FAILED)
 
@@ -136,7 +141,7 @@ def list_(
         table.add_row(
             c.id,
             c.category or "-",
-            c.name + (" [red](flagged)[/]" if c.flagged else ""),
+            Text.assemble(c.name, (" (flagged)", "red") if c.flagged else ""),
             (c.issuer or "")[:40],
             c.form,
             c.added_at,
@@ -224,8 +229,7 @@ def present(
     else:
         console.print(
             f"Presentation of {len(record['credentials'])} credential(s) "
-            f"({', '.join(record['categories'])}) for [bold]{domain}[/], valid until {record['expires']}: "
-            f"{output}"
+            f"({', '.join(record['categories'])}) for {domain}, valid until {record['expires']}: {output}"
         )
 
 
@@ -316,8 +320,8 @@ def reverify(wallet: WalletOption = None, json_output: JsonFlag = False) -> None
         )
     else:
         for item, report in results:
-            mark = "[green]✔[/]" if report.verified else "[red]✘[/]"
+            mark = ("✔", "green") if report.verified else ("✘", "red")
             why = "" if report.verified else f" — {report.failures[0].reason if report.failures else ''}"
-            console.print(f"{mark} {item.id} {item.name}{why}")
+            console.print(Text.assemble(mark, f" {item.id} {item.name}{why}"))
     if not all(r.verified for _, r in results):
         raise typer.Exit(EXIT_FAILED)
