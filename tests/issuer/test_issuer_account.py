@@ -201,6 +201,7 @@ def test_only_the_issuer_with_its_recovery_passphrase_deactivates(local, tmp_pat
     later = FIXED_NOW + timedelta(days=1)
     with pytest.raises(UsageError, match="no recovery file"):
         IssuerAccount.load(thief, "abr").deactivate(thief, recovery="a guess", now=later, ledger=local.ledger())
+    local.trust_local_ledger()  # the verifier's one configuration step
     assert not local.client().did_resolver().resolve(account.did).deactivated
     account.deactivate(local, recovery=RECOVERY, now=later)
     client = local.client()

@@ -22,6 +22,7 @@ from vcred.ledger import Ledger, LedgerClient
 from vcred.ledger.checkpoint import verifier_key
 from vcred.local import OPERATOR, ORIGIN, LocalSetting
 from vcred.testing import FIXED_NOW, insecure_seeded_key
+from vcred.wallet import UNSAFE_FAST_KDF_FOR_TESTS
 
 HOLDER = insecure_seeded_key("trust holder").public_key.did_key
 WITNESSES = ("witness-a.example", "witness-b.example")
@@ -55,10 +56,10 @@ def thief_credential(account, leaked_key, leaked_method, now):
 
 def test_a_rollback_between_two_runs_is_a_split_view(tmp_path):
     operator = LocalSetting(tmp_path / "data")
-    abr = IssuerAccount.create(operator, "abr", now=FIXED_NOW)
+    abr = IssuerAccount.create(operator, "abr", now=FIXED_NOW, recovery="recovery", kdf=UNSAFE_FAST_KDF_FOR_TESTS)
     copy_ledger(operator, tmp_path / "before-rotation.sqlite")
     leaked_key, leaked_method = abr.key, abr.verification_method
-    abr.rotate(operator, now=FIXED_NOW + timedelta(days=1))
+    abr.rotate(operator, recovery="recovery", now=FIXED_NOW + timedelta(days=1))
     later = FIXED_NOW + timedelta(days=2)
     forged = thief_credential(abr, leaked_key, leaked_method, later)
 
@@ -74,8 +75,12 @@ def test_a_rollback_between_two_runs_is_a_split_view(tmp_path):
     assert "trusted size" in str(caught.value.hint)
 
     # rolling back and appending past the trusted size is a fork: no consistency proof can exist
-    IssuerAccount.create(operator, "glie", now=FIXED_NOW + timedelta(days=1))
-    IssuerAccount.create(operator, "nybom", now=FIXED_NOW + timedelta(days=1))
+    IssuerAccount.create(
+        operator, "glie", now=FIXED_NOW + timedelta(days=1), recovery="recovery", kdf=UNSAFE_FAST_KDF_FOR_TESTS
+    )
+    IssuerAccount.create(
+        operator, "nybom", now=FIXED_NOW + timedelta(days=1), recovery="recovery", kdf=UNSAFE_FAST_KDF_FOR_TESTS
+    )
     with pytest.raises(SplitView, match="does not extend"):
         operator.verifier_environment()
 
@@ -84,7 +89,7 @@ def test_a_checkpoint_without_the_witness_quorum_is_refused(tmp_path):
     operator = LocalSetting(tmp_path / "data")
     for name in WITNESSES:
         operator.witness(name)
-    IssuerAccount.create(operator, "abr", now=FIXED_NOW)
+    IssuerAccount.create(operator, "abr", now=FIXED_NOW, recovery="recovery", kdf=UNSAFE_FAST_KDF_FOR_TESTS)
     trust = operator.trust_local_ledger()
     assert trust.quorum == 2
     signed = operator.client().checkpoint
@@ -141,7 +146,7 @@ def test_verifying_creates_no_secret_key(tmp_path):
 
     # a verifier handed a copy of the operator's ledger file: no trust configured, no key read or created
     operator = LocalSetting(tmp_path / "operator")
-    IssuerAccount.create(operator, "abr", now=FIXED_NOW)
+    IssuerAccount.create(operator, "abr", now=FIXED_NOW, recovery="recovery", kdf=UNSAFE_FAST_KDF_FOR_TESTS)
     verifier = LocalSetting(tmp_path / "verifier")
     verifier.root.mkdir()
     copy_ledger(operator, verifier.ledger_path)
