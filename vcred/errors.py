@@ -17,7 +17,8 @@ faults in the environment or in stored data that the caller must fix::
     ├── StorageError                a file or database cannot be read or written
     ├── WalletError                 wallet problems
     │   ├── WrongPassphraseError
-    │   └── CorruptWalletError
+    │   ├── CorruptWalletError
+    │   └── WalletRolledBackError   an older copy of the wallet than this machine saved last (``recorded``, ``found``)
     ├── LedgerError                 ledger problems (forged entry, bad proof, tampered store)
     │   └── SplitView               two checkpoints that cannot both be true, kept as evidence
     └── VerificationFailed          raised by ``report.raise_for_failure()`` for callers who prefer exceptions
@@ -128,6 +129,20 @@ class CorruptWalletError(WalletError):
     """The wallet file is damaged or was modified outside vcred."""
 
     code = "CORRUPT_WALLET"
+
+
+class WalletRolledBackError(WalletError):
+    """The wallet file is an older copy than the one saved here last (its generation is below the record).
+
+    ``recorded`` and ``found`` are the two generations (number and save time), kept as evidence.
+    """
+
+    code = "WALLET_ROLLED_BACK"
+
+    def __init__(self, message: str, *, recorded: Any, found: Any, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.recorded = recorded
+        self.found = found
 
 
 class LedgerError(VcredError):

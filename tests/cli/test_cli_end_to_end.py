@@ -247,3 +247,34 @@ def test_revoke_refuses_a_credential_whose_status_index_was_edited(user):
     assert done["set"] and str(done["index"]) != revocation["statusListIndex"]
     assert json.loads(user("verify", "colleague.json", "--json").stdout)["verified"]
     assert not json.loads(user("verify", "mine.json", "--json", expect=1).stdout)["verified"]
+
+
+def test_a_rolled_back_wallet_is_refused_unless_accepted(user):
+    from vcred import issue_credential
+    from vcred.testing import insecure_seeded_key, sample_credential
+    from vcred.wallet import Wallet
+    from vcred.wallet.generation import record_path
+
+    user("wallet", "init")
+    path = user.dir / "wallet.vcw"
+    old_copy = path.read_bytes()
+    opened = Wallet.open(path, "a long wallet passphrase")
+    issuer = insecure_seeded_key("cli rollback issuer")
+    unsigned = sample_credential(issuer.public_key.did_key, opened.holder_did, name="Dr. R")
+    opened.import_credential(issue_credential(unsigned, issuer, now=FIXED_NOW), now=FIXED_NOW)
+    shown = user("wallet", "list", "--json")
+    assert "1 credential(s), 0 presentation(s) logged; last saved" in shown.stderr
+    assert len(json.loads(shown.stdout)) == 1  # stdout stays JSON
+
+    path.write_bytes(old_copy)
+    refused = user("wallet", "list", expect=3)
+    assert "older copy" in refused.stderr and "generation 2 saved at" in refused.stderr
+    assert "--accept-rollback" in refused.stderr
+    accepted = user("wallet", "list", "--accept-rollback", "--json")
+    assert "accepted an older copy" in accepted.stderr and json.loads(accepted.stdout) == []
+    again = user("wallet", "list")
+    assert "warning" not in again.stderr and "generation 3" in again.stderr
+
+    record_path(path).unlink()
+    unrecorded = user("wallet", "log")
+    assert "warning" in unrecorded.stderr and "no generation record" in unrecorded.stderr

@@ -1,7 +1,7 @@
 """The radiologist's encrypted wallet (usable as a library and through ``vcred wallet``)."""
 
 from vcred.crypto.sealing import DEFAULT_KDF, INTERACTIVE_KDF, UNSAFE_FAST_KDF_FOR_TESTS, KdfParams
-from vcred.wallet.wallet import StoredCredential, Wallet, default_wallet_path
+from vcred.wallet.wallet import StoredCredential, Wallet, WalletState, default_wallet_path
 
 __all__ = [
     "DEFAULT_KDF",
@@ -10,5 +10,6 @@ __all__ = [
     "KdfParams",
     "StoredCredential",
     "Wallet",
+    "WalletState",
     "default_wallet_path",
 ]

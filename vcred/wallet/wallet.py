@@ -2,7 +2,8 @@
 
 Every change is written atomically and durably before the call returns (acknowledged means on disk), under a lock
 so two processes never interleave. Credentials are verified on import, and one not issued to the holder is refused
-unless explicitly allowed (then it is kept, flagged with the reason).
+unless explicitly allowed (then it is kept, flagged with the reason). Every save carries the next generation number;
+an older copy put back in place of the wallet is refused on open (``vcred.wallet.generation``).
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from vcred._time import format_datetime_stamp, require_aware, utcnow
 from vcred.crypto.keys import Ed25519SigningKey
 from vcred.crypto.sealing import DEFAULT_KDF, KdfParams
 from vcred.did.key import did_key_method_id
-from vcred.errors import UsageError, WalletError
+from vcred.errors import CorruptWalletError, UsageError, WalletError, WalletRolledBackError
 from vcred.model.families import category_of, types_in
 from vcred.report import VerificationReport
+from vcred.wallet.generation import Generation, Record, check, file_hash, next_generation, read_record, write_record
 from vcred.wallet.vault import (
     decode_vault,
     encode_vault,
@@ -126,17 +128,104 @@ def _claims(credential: dict[str, Any] | str) -> dict[str, Any]:
         raise WalletError(f"not a credential: {exc}") from None
 
 
+@dataclass(frozen=True)
+class WalletState:
+    """When the wallet was last saved and how much it holds: shown on every open, so an old copy is noticed."""
+
+    generation: int
+    saved_at: str | None
+    credentials: int
+    presentations: int
+
+    def describe(self) -> str:
+        """``12 credential(s), 3 presentation(s) logged; last saved 2026-01-02T03:04:05Z (generation 7)``."""
+        when = f"last saved {self.saved_at}" if self.saved_at else "saved before save times were recorded"
+        return (
+            f"{self.credentials} credential(s), {self.presentations} presentation(s) logged; "
+            f"{when} (generation {self.generation})"
+        )
+
+
+def _read_record(path: Path, *, ignore_damage: bool) -> Record | None:
+    """The generation record beside the wallet; a damaged one counts as none only when the caller says so."""
+    try:
+        return read_record(path)
+    except CorruptWalletError:
+        if ignore_damage:
+            return None
+        raise
+
+
+def _save(
+    path: Path,
+    content: dict[str, Any],
+    passphrase: str,
+    kdf: KdfParams,
+    cache: tuple[bytes, bytes] | None,
+    generation: int,
+) -> tuple[bytes, bytes]:
+    """Stamp ``content`` with ``generation`` and the time, write the wallet, then record it; returns the key cache.
+
+    The wallet is written before its record: a crash between the two leaves a file newer than recorded, which opens
+    (and is recorded then); writing the record first would make a crash look like a rollback.
+    """
+    content["generation"] = generation
+    content["savedAt"] = format_datetime_stamp(utcnow())
+    data, cache = encode_vault(content, passphrase, kdf=kdf, key_cache=cache)
+    write_atomically(path, data)
+    write_record(path, Record(Generation.of(content), file_hash(data)))
+    return cache
+
+
+def _compare(path: Path, data: bytes, content: dict[str, Any], *, accept_rollback: bool) -> tuple[Record | None, str]:
+    """The record and how the file compares with it: same, newer, unrecorded or (when accepted) rolled-back."""
+    recorded = _read_record(path, ignore_damage=accept_rollback)
+    try:
+        return recorded, check(recorded, Generation.of(content), file_hash(data))
+    except WalletRolledBackError:
+        if not accept_rollback:
+            raise
+        return recorded, "rolled-back"
+
+
+def _warning(outcome: str, recorded: Record | None, found: Generation) -> str | None:
+    """What the holder should check after opening: an unrecorded wallet, or the rollback they accepted."""
+    if outcome == "unrecorded":
+        return (
+            f"this wallet ({found.describe()}) has no generation record here yet (first open since the upgrade, or a "
+            "copy from another machine): an older copy cannot be told apart this time; check the last-saved time "
+            "and counts. Recorded from now on."
+        )
+    if outcome == "rolled-back" and recorded is not None:  # only a record can show a rollback
+        return (
+            f"accepted an older copy of the wallet ({found.describe()}; {recorded.generation.describe()} was saved "
+            "here last): entries and changes made since are gone. Saved again so the newer copy is refused from now on."
+        )
+    return None
+
+
 class Wallet:
-    """An open wallet. Create with :meth:`create`, open with :meth:`open`."""
+    """An open wallet. Create with :meth:`create`, open with :meth:`open`.
+
+    ``warning`` says what opening it found that the holder should check (no record of it on this machine yet, or a
+    rollback they accepted); ``state`` says when it was last saved and how much it holds.
+    """
 
     def __init__(
-        self, path: Path, passphrase: str, content: dict[str, Any], kdf: KdfParams, key_cache: tuple[bytes, bytes]
+        self,
+        path: Path,
+        passphrase: str,
+        content: dict[str, Any],
+        kdf: KdfParams,
+        key_cache: tuple[bytes, bytes],
+        warning: str | None = None,
     ) -> None:
         self.path = path
         self._passphrase = passphrase
         self._content = content
         self._kdf = kdf
         self._key_cache = key_cache
+        self.warning = warning
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
     @classmethod
@@ -166,26 +255,52 @@ class Wallet:
             "log": [],
         }
         with locked(target):
-            data, cache = encode_vault(content, passphrase, kdf=kdf)
-            write_atomically(target, data)
+            # above any generation recorded here, so the wallet this one replaces cannot come back as "newer"
+            first = next_generation(Generation(0, None), _read_record(target, ignore_damage=True))
+            cache = _save(target, content, passphrase, kdf, None, first)
         return cls(target, passphrase, content, kdf, cache)
 
     @classmethod
-    def open(cls, path: str | Path | None, passphrase: str) -> Wallet:
-        """Open an existing wallet; WrongPassphraseError / CorruptWalletError say what is wrong."""
+    def open(cls, path: str | Path | None, passphrase: str, *, accept_rollback: bool = False) -> Wallet:
+        """Open an existing wallet; WrongPassphraseError / CorruptWalletError say what is wrong.
+
+        Raises WalletRolledBackError when the file is an older copy than the one last saved beside it (its
+        generation record). ``accept_rollback=True`` keeps such a copy: it is saved again with a generation above
+        the record, so the newer copy it replaced is refused from then on. A wallet with no record yet (first open
+        after an upgrade, or copied from another machine) opens with ``warning`` set, and is recorded.
+
+        Example: ``Wallet.open("wallet.vcw", passphrase).state.describe()``
+        """
         target = Path(path) if path else default_wallet_path()
         with locked(target):
-            content, kdf, cache = decode_vault(read_file(target), passphrase)
-        return cls(target, passphrase, content, kdf, cache)
+            remove_stale_temporaries(target)
+            data = read_file(target)
+            content, kdf, cache = decode_vault(data, passphrase)
+            recorded, outcome = _compare(target, data, content, accept_rollback=accept_rollback)
+            found = Generation.of(content)
+            if outcome == "rolled-back":
+                cache = _save(target, content, passphrase, kdf, cache, next_generation(found, recorded))
+            elif outcome != "same":  # newer (saved elsewhere, or a crash before the record) or unrecorded
+                write_record(target, Record(found, file_hash(data)))
+        return cls(target, passphrase, content, kdf, cache, _warning(outcome, recorded, found))
+
+    @property
+    def state(self) -> WalletState:
+        """When the wallet was last saved, its generation, and how many credentials and log entries it holds."""
+        saved = Generation.of(self._content)
+        return WalletState(saved.number, saved.saved_at, len(self._content["credentials"]), len(self._content["log"]))
 
     def _mutate(self, change: Callable[[dict[str, Any]], Any]) -> Any:
-        """Reload under the lock, apply ``change``, write atomically; the result is durable on return."""
+        """Reload under the lock, check it is not an older copy, apply ``change``, save; durable on return."""
         with locked(self.path):
             remove_stale_temporaries(self.path)
-            content, kdf, cache = decode_vault(read_file(self.path), self._passphrase, self._key_cache)
+            data = read_file(self.path)
+            content, kdf, cache = decode_vault(data, self._passphrase, self._key_cache)
+            # checked here too: a copy put back after open must not be saved over, and so laundered
+            recorded, _ = _compare(self.path, data, content, accept_rollback=False)
+            generation = next_generation(Generation.of(content), recorded)
             result = change(content)
-            data, cache = encode_vault(content, self._passphrase, kdf=kdf, key_cache=cache)
-            write_atomically(self.path, data)
+            cache = _save(self.path, content, self._passphrase, kdf, cache, generation)
         self._content, self._kdf, self._key_cache = content, kdf, cache
         return result
 
@@ -403,11 +518,15 @@ class Wallet:
     ) -> Wallet:
         """Check that ``backup`` opens with ``passphrase``, then make it the wallet at ``path``."""
         source = Path(backup)
-        data = read_file(source)
-        decode_vault(data, passphrase)  # refuse a backup that does not open
+        content, kdf, cache = decode_vault(read_file(source), passphrase)  # refuse a backup that does not open
         target = Path(path) if path else default_wallet_path()
         if target.exists() and not overwrite:
             raise UsageError(f"a wallet already exists at {target}", hint="pass --force to replace it")
+        restored = Generation.of(content)
         with locked(target):
-            write_atomically(target, data)
-        return cls.open(target, passphrase)
+            remove_stale_temporaries(target)
+            # restoring is the holder's explicit choice of an older copy: saved above every recorded generation,
+            # in one write, so the wallet it replaces is refused from now on and a crash leaves one or the other
+            generation = next_generation(restored, _read_record(target, ignore_damage=True))
+            cache = _save(target, content, passphrase, kdf, cache, generation)
+        return cls(target, passphrase, content, kdf, cache, f"restored a backup of {restored.describe()}")

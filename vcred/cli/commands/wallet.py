@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from vcred._files import write_atomically
-from vcred.cli.app import EXIT_FAILED, JsonFlag, app, console, emit_json, read_anchor_proof, read_input
+from vcred.cli.app import EXIT_FAILED, JsonFlag, app, console, emit_json, err_console, read_anchor_proof, read_input
 from vcred.cli.context import passphrase
 from vcred.errors import UsageError
 from vcred.wallet import Wallet, default_wallet_path
@@ -27,9 +27,26 @@ WalletOption = Annotated[
     typer.Option("--wallet", envvar="VCRED_WALLET", help="Wallet file (default: your user data directory)."),
 ]
 
+AcceptRollback = Annotated[
+    bool,
+    typer.Option(
+        "--accept-rollback",
+        help="Keep this wallet although it is an older copy than the one last saved here (later entries are lost).",
+    ),
+]
 
-def _open(path: Path | None) -> Wallet:
-    return Wallet.open(path or default_wallet_path(), passphrase())
+
+def _open(path: Path | None, accept_rollback: bool = False) -> Wallet:
+    opened = Wallet.open(path or default_wallet_path(), passphrase(), accept_rollback=accept_rollback)
+    _tell(opened)
+    return opened
+
+
+def _tell(opened: Wallet) -> None:
+    """On stderr (stdout stays clean for --json): when the wallet was saved and what it holds, so an old copy shows."""
+    err_console.print(f"[dim]wallet {opened.path}: {opened.state.describe()}[/]")
+    if opened.warning:
+        err_console.print(f"[yellow]warning:[/] {opened.warning}")
 
 
 def parse_duration(text: str) -> timedelta:
@@ -68,6 +85,7 @@ def init(
 def import_(
     files: Annotated[list[Path], typer.Argument(help="Credential files (JSON or vc+jwt).")],
     wallet: WalletOption = None,
+    accept_rollback: AcceptRollback = False,
     allow_foreign: Annotated[bool, typer.Option(help="Keep credentials issued to someone else, flagged.")] = False,
     json_output: JsonFlag = False,
 ) -> None:
@@ -81,7 +99,7 @@ def import_(
     import vcred
     from vcred.cli.context import verifier_environment
 
-    opened = _open(wallet)
+    opened = _open(wallet, accept_rollback)
     env = verifier_environment()
     texts = [read_input(f) for f in files]
     proofs = [read_anchor_proof(f) for f in files]
@@ -122,6 +140,7 @@ def import_(
 @wallet_app.command("list")
 def list_(
     wallet: WalletOption = None,
+    accept_rollback: AcceptRollback = False,
     category: Annotated[str | None, typer.Option(help="education, board, cme, malpractice or license.")] = None,
     json_output: JsonFlag = False,
 ) -> None:
@@ -129,7 +148,7 @@ def list_(
 
     Example: vcred wallet list --category cme
     """
-    items = [c for c in _open(wallet).credentials if category is None or c.category == category]
+    items = [c for c in _open(wallet, accept_rollback).credentials if category is None or c.category == category]
     if json_output:
         rows = [{k: v for k, v in c.to_json().items() if k not in ("credential", "anchorProof")} for c in items]
         emit_json([{**row, "anchored": c.anchor_proof is not None} for row, c in zip(rows, items, strict=True)])
@@ -154,13 +173,14 @@ def list_(
 def show(
     credential_id: Annotated[str, typer.Argument(help="Credential id (or a unique prefix).")],
     wallet: WalletOption = None,
+    accept_rollback: AcceptRollback = False,
     json_output: JsonFlag = False,
 ) -> None:
     """Show one credential in full.
 
     Example: vcred wallet show c-3f2a
     """
-    item = _open(wallet).get(credential_id)
+    item = _open(wallet, accept_rollback).get(credential_id)
     if json_output:
         emit_json(item.to_json())
     else:
@@ -175,13 +195,14 @@ def show(
 def remove(
     credential_id: Annotated[str, typer.Argument(help="Credential id (or a unique prefix).")],
     wallet: WalletOption = None,
+    accept_rollback: AcceptRollback = False,
     json_output: JsonFlag = False,
 ) -> None:
     """Remove a credential from the wallet.
 
     Example: vcred wallet remove c-3f2a
     """
-    removed = _open(wallet).remove(credential_id)
+    removed = _open(wallet, accept_rollback).remove(credential_id)
     if json_output:
         emit_json({"removed": removed.id})
     else:
@@ -201,6 +222,7 @@ def present(
     suite: Annotated[str, typer.Option(help="For --format di: eddsa-rdfc-2022 or eddsa-jcs-2022.")] = "eddsa-rdfc-2022",
     purpose: Annotated[str, typer.Option(help="Why you are presenting (kept in your log).")] = "",
     wallet: WalletOption = None,
+    accept_rollback: AcceptRollback = False,
     json_output: JsonFlag = False,
 ) -> None:
     """Present chosen credential categories to one verifier, for a limited time, bound to its challenge.
@@ -211,7 +233,7 @@ def present(
     if format not in ("di", "jwt"):
         raise UsageError("--format is di or jwt")
     split = [x.strip() for x in categories.split(",") if x.strip()]
-    opened = _open(wallet)
+    opened = _open(wallet, accept_rollback)
     vp = opened.present(
         challenge=challenge,
         domain=domain,
@@ -234,12 +256,12 @@ def present(
 
 
 @wallet_app.command("log")
-def log(wallet: WalletOption = None, json_output: JsonFlag = False) -> None:
+def log(wallet: WalletOption = None, accept_rollback: AcceptRollback = False, json_output: JsonFlag = False) -> None:
     """What you presented, to whom, when, and until when.
 
     Example: vcred wallet log
     """
-    records = _open(wallet).log
+    records = _open(wallet, accept_rollback).log
     if json_output:
         emit_json(records)
         return
@@ -262,13 +284,14 @@ def log(wallet: WalletOption = None, json_output: JsonFlag = False) -> None:
 def backup(
     destination: Annotated[Path, typer.Argument(help="Backup file to write (stays encrypted).")],
     wallet: WalletOption = None,
+    accept_rollback: AcceptRollback = False,
     json_output: JsonFlag = False,
 ) -> None:
     """Write an encrypted copy of the wallet (export).
 
     Example: vcred wallet backup /media/usb/wallet-2026-11.vcw
     """
-    written = _open(wallet).backup(destination)
+    written = _open(wallet, accept_rollback).backup(destination)
     if json_output:
         emit_json({"backup": str(written)})
     else:
@@ -287,9 +310,12 @@ def restore(
 ) -> None:
     """Restore the wallet from a backup (it must open with your passphrase first).
 
+    The restored copy is saved as the newest generation, so the wallet it replaced is refused as an older copy later.
+
     Example: vcred wallet restore /media/usb/wallet-2026-11.vcw --force
     """
     restored = Wallet.restore(source, wallet or default_wallet_path(), passphrase(), overwrite=force)
+    _tell(restored)
     if json_output:
         emit_json({"wallet": str(restored.path), "credentials": len(restored.credentials)})
     else:
@@ -297,7 +323,9 @@ def restore(
 
 
 @wallet_app.command("verify")
-def reverify(wallet: WalletOption = None, json_output: JsonFlag = False) -> None:
+def reverify(
+    wallet: WalletOption = None, accept_rollback: AcceptRollback = False, json_output: JsonFlag = False
+) -> None:
     """Re-verify every credential in the wallet (status, expiry, signatures) with a progress bar.
 
     Example: vcred wallet verify
@@ -305,7 +333,7 @@ def reverify(wallet: WalletOption = None, json_output: JsonFlag = False) -> None
     import vcred
     from vcred.cli.context import verifier_environment
 
-    opened = _open(wallet)
+    opened = _open(wallet, accept_rollback)
     env = verifier_environment()
     results = []
     with Progress(console=console, transient=True, disable=json_output) as progress:
