@@ -5,6 +5,7 @@ credentialing offices verify them and get a report with every check and its reas
 
     import vcred
     report = vcred.verify_credential(credential_json)   # report.verified, report.checks
+    verifier = vcred.Verifier.from_local(".vcred-data")  # one configuration, many calls (caches kept)
 
 Presentations: ``vcred.create_presentation`` / ``vcred.verify_presentation``; the office's decision:
 ``vcred.evaluate(presentation_report, policy, now=...)``. Subpackages: ``vcred.did``, ``vcred.status``,
@@ -20,6 +21,7 @@ from vcred.verify.credential import verify_credential
 from vcred.verify.options import VerifyOptions
 from vcred.verify.presentation import verify_presentation
 from vcred.verify.replay import MemoryReplayCache
+from vcred.verify.verifier import Verifier
 
 __version__ = "0.1.0"
 
@@ -30,6 +32,7 @@ __all__ = [
     "MemoryReplayCache",
     "PresentationReport",
     "VerificationReport",
+    "Verifier",
     "VerifyOptions",
     "__version__",
     "create_presentation",

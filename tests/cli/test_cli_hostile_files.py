@@ -69,7 +69,8 @@ FILE_OPTIONS = {
 
 
 def _assert_one_line_error(stderr: str, name: str) -> None:
-    lines = stderr.strip().splitlines()
+    # the wallet's one informational line (when it was last saved) may come first
+    lines = [line for line in stderr.strip().splitlines() if not line.startswith("wallet ")]
     assert lines and lines[0].startswith("error: ") and name in lines[0], stderr
     assert len(lines) <= 2, stderr  # the error, and perhaps one hint
 

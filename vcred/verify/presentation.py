@@ -1,24 +1,29 @@
-"""verify_presentation(): the holder's proof, challenge, domain, expiry, replay, every credential, and that
-every credential was issued to the presenting holder.
+"""The presentation pipeline: the holder's proof, challenge, domain, expiry, replay, every credential, and that
+every credential was issued to the presenting holder. Declared as a list of steps (vcred.verify.steps), like the
+credential pipeline, whose steps and helpers it shares.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from vcred._json import InputRejectedError
-from vcred._time import parse_datetime_stamp, require_aware
+from vcred._time import parse_datetime_stamp
 from vcred.did.resolver import DIDResolver
 from vcred.errors import UsageError
 from vcred.jose.vc_jwt import VP_JWT, JwtExpectations, verify_jwt
 from vcred.jsonld.loader import DocumentLoader
 from vcred.present import MAX_PRESENTATION_LIFETIME
 from vcred.proofs.data_integrity import ProofExpectations, verify_proofs
-from vcred.report import Check, CheckStatus, PresentationReport
-from vcred.verify.credential import _closed_world, _guarded, _read_input, make_context
+from vcred.report import Check, PresentationReport, VerificationReport
+from vcred.verify.common import MALFORMED, ProofOutcome, guarded, proof_format, read_input, well_formed
+from vcred.verify.credential import closed_world, run_credential
 from vcred.verify.options import VerifyOptions
 from vcred.verify.replay import ReplayCache
+from vcred.verify.steps import STOP, Run, Step, run_steps
+from vcred.verify.verifier import Call, Verifier
 
 MAX_CREDENTIALS = 100
 
@@ -40,184 +45,215 @@ def verify_presentation(
 ) -> PresentationReport:
     """Verify a presentation (Data Integrity dict/JSON, or vp+jwt) against the verifier's challenge and domain.
 
-    ``verified`` is true only when the holder's proof verifies for ``authentication`` with this challenge and
-    domain, the presentation has not expired (and has an expiry, unless ``require_expiry=False``), the challenge
-    was not seen before by ``replay_cache``, there is at least one credential, every credential verifies, and
-    every credential's subject is the holder. Raises UsageError only for a missing challenge or domain.
+    A one-shot convenience for :meth:`vcred.Verifier.verify_presentation`. ``verified`` is true only when the
+    holder's proof verifies for ``authentication`` with this challenge and domain, the presentation has not expired
+    (and has an expiry of at most 30 days, unless ``require_expiry=False``), the challenge was not seen before by
+    ``replay_cache``, there is at least one credential, no credential appears twice, every credential verifies, and
+    every credential's subject is the holder. Raises UsageError for a missing challenge or domain, a timezone-less
+    ``now`` or a dependency of the wrong kind.
     """
     if not (isinstance(challenge, str) and challenge) or not (isinstance(domain, str) and domain):
         raise UsageError("verify_presentation needs the challenge and domain you gave the holder")
-    if now is not None:
-        require_aware(now)
-    try:
-        return _verify_presentation(
-            presentation,
-            challenge,
-            domain,
-            now,
-            resolver,
-            loader,
-            status_fetcher,
-            ledger,
-            trust,
-            replay_cache,
-            require_expiry,
-            options,
-        )
-    except Exception as exc:  # a bug must never turn into an exception or a pass
-        report = PresentationReport()
-        report.checks.append(
-            Check.failed(
-                "vp.internal",
-                f"verification stopped on an internal error ({type(exc).__name__}); the presentation is not accepted",
-                "INTERNAL_ERROR",
-            )
-        )
-        return report
-
-
-def _verify_presentation(
-    presentation: Any,
-    challenge: str,
-    domain: str,
-    now: datetime | None,
-    resolver: DIDResolver | None,
-    loader: DocumentLoader | None,
-    status_fetcher: Any,
-    ledger: Any,
-    trust: Any,
-    replay_cache: ReplayCache | None,
-    require_expiry: bool,
-    options: VerifyOptions | None,
-) -> PresentationReport:
-    ctx = make_context(
-        options, now=now, resolver=resolver, loader=loader, status_fetcher=status_fetcher, ledger=ledger, trust=trust
+    verifier = Verifier(
+        resolver=resolver,
+        loader=loader,
+        status_fetcher=status_fetcher,
+        ledger=ledger,
+        trust=trust,
+        replay_cache=replay_cache,
+        require_expiry=require_expiry,
+        options=options,
     )
-    opts, moment = ctx.opts, ctx.now
+    return verifier.verify_presentation(presentation, challenge=challenge, domain=domain, now=now)
+
+
+def run_presentation(presentation: Any, call: Call, *, challenge: str, domain: str) -> PresentationReport:
+    """The pipeline for one presentation in one call (behind the safety net)."""
+
+    def failed(check: Check) -> PresentationReport:
+        return PresentationReport(checks=[check])
+
+    return guarded(lambda: _run(presentation, call, challenge, domain), failed, "vp")
+
+
+@dataclass
+class _State(Run):
+    call: Call = field(kw_only=True)
+    report: PresentationReport = field(kw_only=True)
+    raw: Any = field(kw_only=True)
+    challenge: str = field(kw_only=True)
+    domain: str = field(kw_only=True)
+    document: dict[str, Any] = field(default_factory=dict, kw_only=True)
+    token: str | None = field(default=None, kw_only=True)
+    expiry: datetime | None = field(default=None, kw_only=True)
+    proof: ProofOutcome = field(default_factory=lambda: ProofOutcome(False), kw_only=True)
+
+
+_STEPS: list[Step[_State]] = []  # filled below, once the step functions exist
+
+
+def _run(presentation: Any, call: Call, challenge: str, domain: str) -> PresentationReport:
     report = PresentationReport()
-    checks = report.checks
-    try:
-        document, token = _read_presentation(presentation, opts)
-    except InputRejectedError as exc:
-        checks.append(Check.failed("vp.input", str(exc), "MALFORMED_VALUE_ERROR"))
-        return report
-    checks.append(Check.passed("vp.input", "the input is JSON within the size and nesting limits"))
-
-    expiry: datetime | None = None
-    if token is not None:
-        report.format = VP_JWT
-        result = verify_jwt(
-            token,
-            JwtExpectations(
-                typ=VP_JWT,
-                purpose="authentication",
-                now=moment,
-                allowed_algs=opts.allowed_algs,
-                max_clock_skew=opts.max_clock_skew,
-                nonce=challenge,
-                audience=domain,
-            ),
-            controller_of=lambda payload: _holder(payload),
-            resolver=ctx.resolver,
-            prefix="vp",
-        )
-        checks.extend(result.checks)
-        if result.payload is None:
-            return report
-        document = result.payload
-        exp = document.get("exp")
-        if isinstance(exp, int) and not isinstance(exp, bool):
-            expiry = datetime.fromtimestamp(exp, tz=moment.tzinfo)
-    assert document is not None
-    report.holder = _holder(document)
-    problems = _well_formed(document)
-    if problems:
-        checks.append(
-            Check.failed("vp.well_formed", "; ".join(problems[:3]), "MALFORMED_VALUE_ERROR", problems=problems)
-        )
-    else:
-        checks.append(Check.passed("vp.well_formed", "the presentation follows the VC 2.0 data model"))
-
-    if token is None:
-        proof = document.get("proof")
-        first = proof[0] if isinstance(proof, list) and proof else proof
-        report.format = first.get("cryptosuite") if isinstance(first, dict) else None
-        checks.extend(
-            verify_proofs(
-                document,
-                ProofExpectations(
-                    purpose="authentication",
-                    controller=report.holder or "(no holder)",
-                    now=moment,
-                    challenge=challenge,
-                    domain=domain,
-                    max_clock_skew=opts.max_clock_skew,
-                ),
-                resolver=ctx.resolver,
-                loader=ctx.loader,
-                prefix="vp",
-            )
-        )
-        if isinstance(first, dict) and isinstance(first.get("expires"), str):
-            try:
-                expiry = parse_datetime_stamp(first["expires"])
-            except ValueError:
-                expiry = None
-    closed = _closed_world(document, ctx, "vp", jwt=token is not None)
-    checks.append(closed)
-    if not closed.ok:
-        # a key outside the closed world may hide what the holder signed: read nothing more from it
-        checks.append(Check.skipped("vp.credentials", "not checked: the presentation is outside the closed world"))
-        report.verified = False
-        return report
-    proof_ok = _holder_proof_ok(report)
-    checks.append(_expiry_check(expiry, require_expiry, moment, opts.max_clock_skew))
-    checks.append(_replay_check(replay_cache, challenge, moment, expiry, proof_ok))
-
-    credentials = document.get("verifiableCredential")
-    items = credentials if isinstance(credentials, list) else [] if credentials is None else [credentials]
-    if not items:
-        checks.append(Check.failed("vp.credentials", "the presentation holds no credentials", "MALFORMED_VALUE_ERROR"))
-    elif len(items) > MAX_CREDENTIALS:
-        checks.append(
-            Check.failed("vp.credentials", f"more than {MAX_CREDENTIALS} credentials", "MALFORMED_VALUE_ERROR")
-        )
-        items = []
-    presented = document.get("anchorProofs")
-    if presented is not None:
-        # matched to each credential by its hash in the ledger check; ignored without a ledger
-        ctx.anchor_proofs = presented[:MAX_CREDENTIALS] if isinstance(presented, list) else [presented]
-    for item in items:
-        report.credentials.append(_guarded(item, ctx))
-    if items:
-        checks.append(_duplicates_check(items))
-        bad = [i for i, r in enumerate(report.credentials) if not r.verified]
-        if bad:
-            checks.append(
-                Check.failed(
-                    "vp.credentials",
-                    f"credential(s) {bad} did not verify",
-                    "PROOF_VERIFICATION_ERROR",
-                    failed=bad,
-                )
-            )
-        else:
-            checks.append(Check.passed("vp.credentials", f"all {len(items)} credential(s) verified"))
-        checks.append(_binding(report))
-    report.verified = proof_ok and not report.failures and bool(report.credentials)
+    state = _State(report.checks, call=call, report=report, raw=presentation, challenge=challenge, domain=domain)
+    run_steps(_STEPS, state)
+    report.verified = state.proof.verified and not report.failures and bool(report.credentials)
     return report
 
 
-def _read_presentation(presentation: Any, opts: VerifyOptions) -> tuple[dict[str, Any] | None, str | None]:
-    if isinstance(presentation, dict) and _is_vp(presentation):
-        document, token = _read_input(presentation, opts)
-        return document, token
-    return _read_input(presentation, opts)
+def _read(state: _State) -> object:
+    try:
+        document, state.token = read_input(state.raw, state.call.opts, what="presentation")
+    except InputRejectedError as exc:
+        state.checks.append(Check.failed("vp.input", str(exc), MALFORMED))
+        return STOP
+    state.checks.append(Check.passed("vp.input", "the input is JSON within the size and nesting limits"))
+    state.document = document or {}
+    return None
 
 
-def _is_vp(document: dict[str, Any]) -> bool:
-    types = document.get("type")
-    return "VerifiablePresentation" in (types if isinstance(types, list) else [types])
+def _jose(state: _State) -> object:
+    if state.token is None:
+        return None
+    call = state.call
+    state.report.format = VP_JWT
+    result = verify_jwt(
+        state.token,
+        JwtExpectations(
+            typ=VP_JWT,
+            purpose="authentication",
+            now=call.now,
+            allowed_algs=call.opts.allowed_algs,
+            max_clock_skew=call.opts.max_clock_skew,
+            nonce=state.challenge,
+            audience=state.domain,
+        ),
+        controller_of=lambda payload: _holder(payload),
+        resolver=call.verifier.resolver,
+        prefix="vp",
+    )
+    state.checks.extend(result.checks)
+    if result.payload is None:
+        return STOP
+    state.document = result.payload
+    state.proof = ProofOutcome(True)
+    state.open("proof", True)
+    exp = state.document.get("exp")
+    if isinstance(exp, int) and not isinstance(exp, bool):
+        state.expiry = datetime.fromtimestamp(exp, tz=call.now.tzinfo)
+    return None
+
+
+def _well_formed(state: _State) -> None:
+    from vcred.model.presentation import check_well_formed_presentation
+
+    state.report.holder = _holder(state.document)
+    problems = well_formed(check_well_formed_presentation, state.document)
+    if problems:
+        state.checks.append(Check.failed("vp.well_formed", "; ".join(problems[:3]), MALFORMED, problems=problems))
+    else:
+        state.checks.append(Check.passed("vp.well_formed", "the presentation follows the VC 2.0 data model"))
+
+
+def _proof(state: _State) -> None:
+    if state.token is not None:
+        return
+    call, document = state.call, state.document
+    proof = document.get("proof")
+    state.report.format = proof_format(proof)
+    checks = verify_proofs(
+        document,
+        ProofExpectations(
+            purpose="authentication",
+            controller=state.report.holder or "(no holder)",
+            now=call.now,
+            challenge=state.challenge,
+            domain=state.domain,
+            max_clock_skew=call.opts.max_clock_skew,
+        ),
+        resolver=call.verifier.resolver,
+        loader=call.verifier.loader,
+        prefix="vp",
+    )
+    state.checks.extend(checks)
+    state.proof = ProofOutcome.of(checks)
+    state.open("proof", state.proof.verified, "the holder's proof did not verify")
+    first = proof[0] if isinstance(proof, list) and proof else proof
+    if isinstance(first, dict) and isinstance(first.get("expires"), str):
+        try:
+            state.expiry = parse_datetime_stamp(first["expires"])
+        except ValueError:
+            state.expiry = None
+
+
+def _closed_world_step(state: _State) -> None:
+    check = closed_world(state.document, state.call, "vp", jwt=state.token is not None)
+    state.checks.append(check)
+    # a key outside the closed world may hide what the holder signed: read nothing more from it
+    state.open("view", check.ok, "the presentation is outside the closed world")
+
+
+def _expiry_step(state: _State) -> None:
+    call = state.call
+    state.checks.append(_expiry_check(state.expiry, call.verifier.require_expiry, call.now, call.opts.max_clock_skew))
+
+
+def _replay_step(state: _State) -> None:
+    call = state.call
+    state.checks.append(
+        _replay_check(call.verifier.replay_cache, state.challenge, call.now, state.expiry, state.proof.verified)
+    )
+
+
+def _credentials_step(state: _State) -> None:
+    checks, report = state.checks, state.report
+    credentials = state.document.get("verifiableCredential")
+    items = credentials if isinstance(credentials, list) else [] if credentials is None else [credentials]
+    if not items:
+        checks.append(Check.failed("vp.credentials", "the presentation holds no credentials", MALFORMED))
+        return
+    if len(items) > MAX_CREDENTIALS:
+        checks.append(Check.failed("vp.credentials", f"more than {MAX_CREDENTIALS} credentials", MALFORMED))
+        return
+    presented = state.document.get("anchorProofs")
+    # matched to each credential by its hash in the ledger check; ignored without a ledger
+    proofs = [] if presented is None else presented[:MAX_CREDENTIALS] if isinstance(presented, list) else [presented]
+    call = state.call.with_anchor_proofs(proofs)
+    for item in items:
+        report.credentials.append(run_credential(item, call))
+    checks.append(_duplicates_check(items))
+    bad = [i for i, r in enumerate(report.credentials) if not r.verified]
+    if bad:
+        checks.append(
+            Check.failed(
+                "vp.credentials",
+                f"credential(s) {bad} did not verify: {_first_reason(report.credentials[bad[0]])}",
+                "PROOF_VERIFICATION_ERROR",
+                failed=bad,
+            )
+        )
+    else:
+        checks.append(Check.passed("vp.credentials", f"all {len(items)} credential(s) verified"))
+    checks.append(_binding(report))
+
+
+def _first_reason(report: VerificationReport) -> str:
+    """The first real reason a credential failed (a suspension, say), not only that it failed."""
+    failures = report.failures
+    return failures[0].reason[:200] if failures else "it did not verify"
+
+
+_STEPS.extend(
+    [
+        Step("vp.input", _read),
+        Step("vp.jose", _jose),
+        Step("vp.well_formed", _well_formed),
+        Step("vp.proof", _proof),
+        Step("vp.closed_world", _closed_world_step),
+        Step("vp.expires", _expiry_step, needs=("view",)),
+        Step("vp.replay", _replay_step, needs=("view",)),
+        Step("vp.credentials", _credentials_step, needs=("view",)),
+    ]
+)
 
 
 def _holder(document: dict[str, Any]) -> str | None:
@@ -225,20 +261,6 @@ def _holder(document: dict[str, Any]) -> str | None:
     if isinstance(holder, dict):
         holder = holder.get("id")
     return holder if isinstance(holder, str) else None
-
-
-def _well_formed(document: dict[str, Any]) -> list[str]:
-    from vcred.model.presentation import check_well_formed_presentation
-
-    try:
-        return check_well_formed_presentation(document)
-    except Exception as exc:  # a model bug must not crash a verifier; report it
-        return [f"could not check the data model: {type(exc).__name__}"]
-
-
-def _holder_proof_ok(report: PresentationReport) -> bool:
-    sig = [c for c in report.checks if c.id.endswith(".signature")]
-    return bool(sig) and all(c.status is CheckStatus.PASSED for c in sig)
 
 
 def _expiry_check(expiry: datetime | None, required: bool, now: datetime, skew: timedelta) -> Check:

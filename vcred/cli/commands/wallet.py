@@ -44,7 +44,7 @@ def _open(path: Path | None, accept_rollback: bool = False) -> Wallet:
 
 def _tell(opened: Wallet) -> None:
     """On stderr (stdout stays clean for --json): when the wallet was saved and what it holds, so an old copy shows."""
-    err_console.print(f"[dim]wallet {opened.path}: {opened.state.describe()}[/]")
+    err_console.print(Text(f"wallet {opened.path}: {opened.state.describe()}", style="dim"))
     if opened.warning:
         err_console.print(f"[yellow]warning:[/] {opened.warning}")
 

@@ -1,0 +1,237 @@
+"""The Verifier: one object holds everything a verification depends on; one call per input.
+
+Configuration arrives once, through the constructor (or ``Verifier.offline()`` / ``Verifier.from_local()``), with
+one precedence rule: an explicit argument wins when it is not None, else the field of ``options``. The verifier
+outlives a call and keeps what may be reused across calls (verified status lists, the ledger client's index), so a
+batch costs what its parts cost. ``vcred.verify_credential`` / ``vcred.verify_presentation`` are one-shot
+conveniences that build a Verifier for one call.
+
+    >>> verifier = Verifier.offline()
+    >>> verifier.verify_credential("not a credential").verified
+    False
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from vcred._time import require_aware, utcnow
+from vcred.did import default_resolver
+from vcred.did.resolver import DIDResolver
+from vcred.errors import UsageError
+from vcred.jsonld.loader import DocumentLoader, as_loader
+from vcred.report import Check, PresentationReport, VerificationReport
+from vcred.verify.options import VerifyOptions
+from vcred.verify.replay import ReplayCache
+
+if TYPE_CHECKING:
+    from vcred.local import LocalSetting
+
+
+@runtime_checkable
+class StatusFetcher(Protocol):
+    """Fetches a status list credential by URL (bytes); vcred.status has directory and in-memory fetchers."""
+
+    def fetch(self, url: str) -> bytes:
+        """The bytes served at ``url``; raise vcred.status.StatusFetchError when they cannot be had."""
+        ...
+
+
+@runtime_checkable
+class TrustPolicy(Protocol):
+    """Decides whether a verified credential's issuer is trusted for its type (vcred.policy.TrustRegistry)."""
+
+    def check(self, document: dict[str, Any], *, report: VerificationReport, now: datetime) -> Check:
+        """A ``vc.trust`` check for ``document``."""
+        ...
+
+
+@runtime_checkable
+class LedgerView(Protocol):
+    """A verifier's client of a ledger: proven DID histories and anchors (vcred.ledger.LedgerClient)."""
+
+    def did_resolver(self) -> Any:
+        """A resolver for did:vcred, proven against the client's checkpoint."""
+        ...
+
+
+def _pick(given: Any, fallback: Any) -> Any:
+    return given if given is not None else fallback
+
+
+class Verifier:
+    """Verifies credentials and presentations with one configuration.
+
+    ``status_fetcher`` switches on status checks (verified lists are cached in ``status_cache``, created by default
+    and kept for the verifier's life, never past a list's own ``validUntil``); ``ledger`` (a verifier's
+    :class:`vcred.ledger.LedgerClient`) switches on the ledger checks and did:vcred; ``trust`` (a
+    :class:`vcred.policy.TrustRegistry`, or the path of a registry document) the trust check; ``replay_cache``
+    refuses a presentation's challenge seen before. Raises UsageError for a dependency of the wrong kind.
+    """
+
+    def __init__(
+        self,
+        *,
+        resolver: DIDResolver | None = None,
+        loader: DocumentLoader | None = None,
+        status_fetcher: StatusFetcher | None = None,
+        status_cache: Any = None,
+        ledger: LedgerView | None = None,
+        trust: TrustPolicy | str | Path | None = None,
+        replay_cache: ReplayCache | None = None,
+        require_expiry: bool = True,
+        options: VerifyOptions | None = None,
+    ) -> None:
+        opts = options or VerifyOptions()
+        self.options = opts
+        self.ledger: LedgerView | None = _checked_ledger(_pick(ledger, opts.ledger))
+        self.resolver: DIDResolver = _pick(_pick(resolver, opts.resolver), None) or _resolver_for(self.ledger)
+        self.loader: DocumentLoader = as_loader(_pick(loader, opts.loader))
+        self.status_fetcher: StatusFetcher | None = _checked_fetcher(_pick(status_fetcher, opts.status_fetcher))
+        cache = _pick(status_cache, opts.status_cache)
+        if cache is None and self.status_fetcher is not None:
+            from vcred.status.check import StatusListCache
+
+            cache = StatusListCache()
+        self.status_cache = cache
+        self.trust: TrustPolicy | None = _checked_trust(_pick(trust, opts.trust))
+        self.replay_cache = replay_cache
+        self.require_expiry = require_expiry
+
+    @classmethod
+    def offline(cls, **kwargs: Any) -> Verifier:
+        """Bundled contexts and the offline DID methods (did:key, did:jwk; did:web only with a fetcher)."""
+        return cls(**kwargs)
+
+    @classmethod
+    def from_local(cls, setting: LocalSetting | str | Path, **kwargs: Any) -> Verifier:
+        """The status lists and the ledger (through its configured trust) of a local data directory."""
+        from vcred.local import LocalSetting
+
+        local = setting if isinstance(setting, LocalSetting) else LocalSetting(Path(setting))
+        return cls(**{**local.verifier_environment(), **kwargs})
+
+    # -- calls ---------------------------------------------------------------------------------------------------
+    def at(self, now: datetime | None, anchor_proofs: Sequence[Any] = ()) -> Call:
+        """The settings of one call: this verifier, one moment, the anchor proofs presented with the input."""
+        moment = require_aware(now) if now is not None else (self.options.now or utcnow())
+        return Call(self, moment, (*self.options.anchor_proofs, *anchor_proofs))
+
+    def verify_credential(
+        self,
+        credential: dict[str, Any] | str | bytes,
+        *,
+        now: datetime | None = None,
+        anchor_proofs: Sequence[Any] = (),
+    ) -> VerificationReport:
+        """Verify one credential (Data Integrity dict or JSON text, or vc+jwt); never raises for bad input."""
+        from vcred.verify.credential import run_credential
+
+        return run_credential(credential, self.at(now, anchor_proofs))
+
+    def verify_presentation(
+        self,
+        presentation: dict[str, Any] | str | bytes,
+        *,
+        challenge: str,
+        domain: str,
+        now: datetime | None = None,
+    ) -> PresentationReport:
+        """Verify a presentation against the challenge and domain this verifier gave the holder."""
+        from vcred.verify.presentation import run_presentation
+
+        if not (isinstance(challenge, str) and challenge) or not (isinstance(domain, str) and domain):
+            raise UsageError("verify_presentation needs the challenge and domain you gave the holder")
+        return run_presentation(presentation, self.at(now), challenge=challenge, domain=domain)
+
+    def verify_many(
+        self, credentials: Iterable[dict[str, Any] | str | bytes], *, now: datetime | None = None
+    ) -> list[VerificationReport]:
+        """Verify many credentials at one moment, in input order, sharing this verifier's caches."""
+        moment = self.at(now).now
+        return [self.verify_credential(c, now=moment) for c in credentials]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One verification call: the verifier's settings, one moment (one time per decision), presented proofs."""
+
+    verifier: Verifier
+    now: datetime
+    anchor_proofs: tuple[Any, ...] = ()
+
+    @property
+    def opts(self) -> VerifyOptions:
+        """The verifier's options (limits, skew, algorithms…)."""
+        return self.verifier.options
+
+    def with_anchor_proofs(self, proofs: Sequence[Any]) -> Call:
+        """The same call with the anchor proofs a presentation carries (for the credentials inside it)."""
+        return Call(self.verifier, self.now, (*self.anchor_proofs, *proofs))
+
+    def without_extras(self) -> Call:
+        """For a status list credential: the same time and keys, no status, ledger or trust of its own."""
+        inner = Verifier(
+            resolver=self.verifier.resolver,
+            loader=self.verifier.loader,
+            options=VerifyOptions(
+                max_clock_skew=self.opts.max_clock_skew,
+                max_bytes=self.opts.max_bytes,
+                max_depth=self.opts.max_depth,
+                allowed_algs=self.opts.allowed_algs,
+                check_schema=self.opts.check_schema,
+                inline_contexts=self.opts.inline_contexts,
+            ),
+        )
+        return Call(inner, self.now)
+
+
+def _resolver_for(ledger: LedgerView | None) -> DIDResolver:
+    """The offline methods, plus did:vcred through the ledger client when one is given."""
+    if ledger is None:
+        return default_resolver()
+    return default_resolver().with_method("vcred", ledger.did_resolver())
+
+
+def _checked_ledger(ledger: Any) -> LedgerView | None:
+    if ledger is None:
+        return None
+    from vcred.ledger.log import Ledger
+
+    if isinstance(ledger, Ledger):
+        raise UsageError(
+            "ledger= takes a verifier's LedgerClient, not the operator's Ledger (which holds the signing key)",
+            hint="use LocalSetting.client() or LedgerClient(ledger.reader(), ...) with the keys you trust",
+        )
+    if not isinstance(ledger, LedgerView):
+        raise UsageError(f"ledger= must be a LedgerClient, not {type(ledger).__name__}")
+    return ledger
+
+
+def _checked_fetcher(fetcher: Any) -> StatusFetcher | None:
+    if fetcher is None:
+        return None
+    if not isinstance(fetcher, StatusFetcher):
+        raise UsageError(
+            f"status_fetcher= must have fetch(url) -> bytes, not {type(fetcher).__name__}",
+            hint="vcred.status.DirectoryFetcher or MemoryFetcher, or your own",
+        )
+    return fetcher
+
+
+def _checked_trust(trust: Any) -> TrustPolicy | None:
+    if trust is None:
+        return None
+    if isinstance(trust, str | Path):
+        from vcred.policy.trust import TrustRegistry
+
+        return TrustRegistry(Path(trust))
+    if not isinstance(trust, TrustPolicy):
+        raise UsageError(
+            f"trust= must be a TrustRegistry (or the path of a registry document), not {type(trust).__name__}"
+        )
+    return trust
