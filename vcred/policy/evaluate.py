@@ -90,6 +90,8 @@ class CredentialingDecision(BaseModel):
     presentation_problems: list[str] = Field(default_factory=list)
     requirements: list[RequirementResult]
     warnings: list[str] = Field(default_factory=list)
+    # reasons the office may not approve whatever the requirements say (the trust registry is not the anchored one)
+    blocking: list[str] = Field(default_factory=list)
 
     @property
     def unmet(self) -> list[RequirementResult]:

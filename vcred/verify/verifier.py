@@ -102,6 +102,21 @@ class Verifier:
         self.replay_cache = replay_cache
         self.require_expiry = require_expiry
 
+    def replace(self, **changes: Any) -> Verifier:
+        """A verifier like this one with some dependencies changed; it shares this one's caches."""
+        fields = {
+            "resolver": self.resolver,
+            "loader": self.loader,
+            "status_fetcher": self.status_fetcher,
+            "status_cache": self.status_cache,
+            "ledger": self.ledger,
+            "trust": self.trust,
+            "replay_cache": self.replay_cache,
+            "require_expiry": self.require_expiry,
+            "options": self.options,
+        }
+        return Verifier(**{**fields, **changes})
+
     @classmethod
     def offline(cls, **kwargs: Any) -> Verifier:
         """Bundled contexts and the offline DID methods (did:key, did:jwk; did:web only with a fetcher)."""
