@@ -22,7 +22,7 @@ from typing import Any
 from vcred._files import exclusive_lock
 from vcred._time import utcnow
 from vcred.crypto.keys import Ed25519SigningKey
-from vcred.crypto.sealed_keys import open_keys, seal_keys
+from vcred.crypto.sealed_keys import RecoveryKey, open_keys, seal_keys
 from vcred.crypto.sealing import DEFAULT_KDF, KdfParams
 from vcred.did.key import did_key_method_id
 from vcred.did.ledger import DidState, commitment, create_event, deactivate_event, method_id, replay, rotate_event
@@ -103,7 +103,7 @@ class IssuerAccount:
             if sealed.exists():
                 raise UsageError(f"{sealed} already exists", hint="move it away or choose another recovery file")
             # durable before the ledger holds the commitment to it: a DID whose next key is lost cannot rotate
-            seal_keys(sealed, did, [next_key], recovery, kdf=kdf)
+            seal_keys(sealed, did, [next_key], RecoveryKey.derive(recovery, kdf=kdf))
             (ledger or setting.ledger()).append([event], now=moment)
             vm: str = method_id(did, 1)
         else:
@@ -399,18 +399,21 @@ class IssuerAccount:
         same passphrase before the ledger sees the commitment to it. Run again after a crash, it finishes the
         rotation the ledger recorded instead of starting another. Credentials signed before keep verifying where
         their issuance is anchored; the old key signs nothing more.
+
+        Argon2id runs once (to open the recovery file; with a ``kdf`` other than the file's, once more to seal
+        under it): both seals reuse the derived key, each with a fresh nonce.
         """
         log, state = self._history("rotate", ledger or setting.ledger())
         path = recovery_file or self.recovery_path(setting, self.name)
-        keys, kdf = self._recovery_keys(path, recovery, kdf)
+        keys, sealer = self._recovery_keys(path, recovery, kdf)
         if self._finish_rotation(state, keys, setting):
-            seal_keys(path, self.did, [self._committed(keys, state)], recovery, kdf=kdf)
+            seal_keys(path, self.did, [self._committed(keys, state)], sealer)
             return
         next_key = self._committed(keys, state)
         following = Ed25519SigningKey.generate()
         # both durable before the ledger commits to the following key; the next key stays until the account
         # file holds it as the current key, so a crash in between never loses either
-        seal_keys(path, self.did, [next_key, following], recovery, kdf=kdf)
+        seal_keys(path, self.did, [next_key, following], sealer)
         self.rotation_started = True
         self.save(setting)
         moment = now or self._after_last_use(log)
@@ -429,7 +432,7 @@ class IssuerAccount:
             self._check_rotation(setting, log)  # refused: the old key stays in force
             raise
         self._adopt(next_key, replay(self.did, log.did_events(self.did)), setting)
-        seal_keys(path, self.did, [following], recovery, kdf=kdf)
+        seal_keys(path, self.did, [following], sealer)
 
     def deactivate(
         self,
@@ -478,13 +481,18 @@ class IssuerAccount:
 
     def _recovery_keys(
         self, path: Path, recovery: str, kdf: KdfParams | None
-    ) -> tuple[list[Ed25519SigningKey], KdfParams]:
-        """The keys the recovery file holds (plus a next key an older account file still held)."""
+    ) -> tuple[list[Ed25519SigningKey], RecoveryKey]:
+        """The keys the recovery file holds (plus a next key an older account file still held), and the recovery
+        key to seal their successors with: the one that opened the file (same salt) unless ``kdf`` changes the
+        cost, which needs a fresh salt and derivation."""
         legacy = [self.legacy_next_key] if self.legacy_next_key else []
         if legacy and not path.exists():
-            return legacy, kdf or DEFAULT_KDF  # this rotation seals the following key for the first time
+            # this rotation seals the following key for the first time
+            return legacy, RecoveryKey.derive(recovery, kdf=kdf or DEFAULT_KDF)
         sealed = open_keys(path, recovery, did=self.did)
-        return [*sealed.keys, *legacy], kdf or sealed.kdf
+        if kdf is not None and kdf != sealed.kdf:
+            return [*sealed.keys, *legacy], RecoveryKey.derive(recovery, kdf=kdf)
+        return [*sealed.keys, *legacy], sealed.recovery
 
     def _committed(self, keys: list[Ed25519SigningKey], state: DidState) -> Ed25519SigningKey:
         """The key the DID's last event committed to."""
