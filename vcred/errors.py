@@ -9,6 +9,7 @@ faults in the environment or in stored data that the caller must fix::
     │   ├── InvalidCredentialError  a credential to be issued breaks the data model or its schema
     │   ├── KeyFormatError          a key or multibase value that cannot be decoded
     │   └── NotIssuedHereError      an issuer asked to act on a credential it did not issue (or an edited copy)
+    │       └── NotInIssuanceRecordError  it verifies as the issuer's, but the issuer has no record of issuing it
     ├── LoaderError                 a JSON-LD context that is not bundled (and no loader was passed in)
     ├── ResolutionError             a DID or DID URL that cannot be resolved
     ├── DataLossError               JSON-LD expansion would silently drop a term (DATA_LOSS_DETECTION_ERROR)
@@ -75,6 +76,14 @@ class NotIssuedHereError(UsageError):
     """An issuer was asked to change the status of a credential that is not one it issued, as it issued it."""
 
     code = "NOT_ISSUED_BY_THIS_ISSUER"
+
+
+class NotInIssuanceRecordError(NotIssuedHereError):
+    """The credential verifies as signed by the issuer and is on its lists, but the issuer never recorded issuing it.
+
+    Typically a credential someone issued with a key of the issuer's that leaked: it can only be revoked, through
+    ``IssuerAccount.revoke_not_issued_here`` (CLI: ``vcred revoke --not-issued-here``).
+    """
 
 
 class LoaderError(VcredError):

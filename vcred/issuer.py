@@ -17,16 +17,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vcred._files import exclusive_lock
 from vcred._time import utcnow
 from vcred.crypto.keys import Ed25519SigningKey
-from vcred.crypto.sealed_keys import open_keys, seal_keys
+from vcred.crypto.sealed_keys import RecoveryKey, open_keys, seal_keys
 from vcred.crypto.sealing import DEFAULT_KDF, KdfParams
 from vcred.did.key import did_key_method_id
 from vcred.did.ledger import DidState, commitment, create_event, deactivate_event, method_id, replay, rotate_event
-from vcred.errors import LedgerError, NotIssuedHereError, UsageError
+from vcred.errors import LedgerError, NotInIssuanceRecordError, NotIssuedHereError, UsageError
 from vcred.issue import issue_credential
 from vcred.ledger.anchors import BatchProof, build_batch, credential_hash
 from vcred.ledger.entries import make_entry
@@ -35,8 +35,23 @@ from vcred.local import LocalSetting, read_json, write_secret_json
 from vcred.model.families import build_credential
 from vcred.status.issuer import StatusList
 
+if TYPE_CHECKING:
+    from vcred.report import VerificationReport
+
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}\Z")
 STATUS_BASE = "https://status.vcred.local"
+
+
+@dataclass(frozen=True)
+class ForeignRevocation:
+    """A revocation of a credential signed with a key of the issuer's DID that the issuer did not issue."""
+
+    index: int  # on the issuer's revocation list
+    list_url: str
+    credential_hash: str  # hex SHA-256 of the credential (credential_hash), as recorded in the account
+    signed_by: str  # the verification method of its signature
+    current_key: bool  # signed by the key in force (not yet rotated away from)
+    already_revoked: bool
 
 
 @dataclass
@@ -64,6 +79,9 @@ class IssuerAccount:
     # what this account issued: purpose -> status index -> hex SHA-256 of the signed credential (credential_hash);
     # a status change acts only on a credential found here, so an edited index cannot reach another credential
     issued: dict[str, dict[int, str]] = field(default_factory=dict)
+    # revocations of credentials this account did not issue but that carry a signature by a key of its DID (a
+    # leaked key): revocation index -> hex SHA-256 of each such credential; these indexes are never given out
+    revoked_foreign: dict[int, list[str]] = field(default_factory=dict)
 
     # -- persistence ---------------------------------------------------------------------------------------
     @classmethod
@@ -103,7 +121,7 @@ class IssuerAccount:
             if sealed.exists():
                 raise UsageError(f"{sealed} already exists", hint="move it away or choose another recovery file")
             # durable before the ledger holds the commitment to it: a DID whose next key is lost cannot rotate
-            seal_keys(sealed, did, [next_key], recovery, kdf=kdf)
+            seal_keys(sealed, did, [next_key], RecoveryKey.derive(recovery, kdf=kdf))
             (ledger or setting.ledger()).append([event], now=moment)
             vm: str = method_id(did, 1)
         else:
@@ -140,6 +158,7 @@ class IssuerAccount:
             deactivated=bool(data.get("deactivated")),
             legacy_next_key=Ed25519SigningKey.from_multibase(legacy) if legacy else None,
             issued={p: {int(i): h for i, h in record.items()} for p, record in data.get("issued", {}).items()},
+            revoked_foreign={int(i): list(h) for i, h in data.get("revokedForeignIssuance", {}).items()},
         )
         if account.rotation_started:
             account._check_rotation(setting, setting.ledger())
@@ -172,6 +191,7 @@ class IssuerAccount:
                 "rotationStarted": self.rotation_started,
                 "deactivated": self.deactivated,
                 "issued": {p: {str(i): h for i, h in record.items()} for p, record in self.issued.items()},
+                "revokedForeignIssuance": {str(i): h for i, h in self.revoked_foreign.items()},
                 # only until the first rotation, which seals the next key away from this file
                 **({"nextKey": self.legacy_next_key.secret_multibase} if self.legacy_next_key else {}),
             },
@@ -229,7 +249,7 @@ class IssuerAccount:
             status_list = self.lists.get(purpose)
             if status_list is None or index is None:
                 continue
-            if index in self.issued.get(purpose, {}):
+            if index in self.issued.get(purpose, {}) or (purpose == "revocation" and index in self.revoked_foreign):
                 raise UsageError(
                     f"{purpose} index {index} of {self.name} was already given to another credential",
                     hint="give each credential fresh entries (attach_status, or issue)",
@@ -264,11 +284,12 @@ class IssuerAccount:
         """Revoke / suspend (``value`` True) or reinstate (False) a credential this issuer issued.
 
         The credential must verify as signed by this issuer (its DID, as of its signing time) and be, byte for
-        byte, the one this account recorded for that status index: otherwise NotIssuedHereError and nothing
-        changes. A status index alone proves nothing: every presentation shows it, and an edited copy would
-        otherwise revoke someone else's credential.
+        byte, the one this account recorded for that status index: otherwise NotIssuedHereError (its subclass
+        NotInIssuanceRecordError when only the record is missing) and nothing changes. A status index alone proves
+        nothing: every presentation shows it, and an edited copy would otherwise revoke someone else's credential.
+        A credential issued with a leaked key of this DID is not in the record: see :meth:`revoke_not_issued_here`.
         """
-        claims = self._verified_own(credential, ledger or setting.ledger(), now or utcnow())
+        claims, _ = self._verified_own(credential, ledger or setting.ledger(), now or utcnow())
         entries = [(p, i) for p, i in _status_entries(claims) if p == purpose]
         if not entries:
             raise UsageError(f"the credential has no {purpose} entry")
@@ -277,9 +298,15 @@ class IssuerAccount:
         if status_list is None or index is None or not self._on_list(claims, purpose, status_list.url):
             raise NotIssuedHereError(f"the credential's {purpose} entry is not on one of {self.name}'s lists")
         if self.issued.get(purpose, {}).get(index) != credential_hash(credential).hex():
-            raise NotIssuedHereError(
+            raise NotInIssuanceRecordError(
                 f"{self.name} did not issue this credential with {purpose} index {index}",
-                hint="pass the credential file exactly as issued (an edited copy, even of its status, is refused)",
+                hint="pass the credential file exactly as issued (an edited copy, even of its status, is refused)"
+                + (
+                    "; if someone issued it with a key of yours that leaked, revoke it with revoke_not_issued_here "
+                    "(CLI: vcred revoke FILE --issuer NAME --not-issued-here)"
+                    if purpose == "revocation" and value
+                    else ""
+                ),
             )
         if value:
             status_list.set(index)
@@ -287,8 +314,104 @@ class IssuerAccount:
             status_list.clear(index)
         return index
 
-    def _verified_own(self, credential: dict[str, Any] | str, ledger: Ledger, now: datetime) -> dict[str, Any]:
-        """The credential's claims, once it verifies as signed by this issuer (else NotIssuedHereError)."""
+    def foreign_revocation(
+        self,
+        credential: dict[str, Any] | str,
+        *,
+        setting: LocalSetting,
+        ledger: Ledger | None = None,
+        now: datetime | None = None,
+    ) -> ForeignRevocation:
+        """What :meth:`revoke_not_issued_here` would do with ``credential``; changes nothing.
+
+        Raises NotIssuedHereError unless the credential carries a valid signature by a key of this DID's history
+        (any version, retired ones included, resolved as of its signing time; no issuance anchor is asked for: a
+        thief's credential has none), is in the closed world (so the status entry read is the one signed), has
+        exactly one revocation entry on this issuer's revocation list, and this account did not record issuing it.
+        Raises it too when the index may be an innocent holder's: recorded for another credential, or handed out
+        by this list with no record (issued before the account kept one).
+        """
+        claims, report = self._verified_own(credential, ledger or setting.ledger(), now or utcnow())
+        from vcred.report import CheckStatus
+
+        if not any(c.id == "vc.closed_world" and c.status is CheckStatus.PASSED for c in report.checks):
+            raise NotIssuedHereError(
+                "the credential is outside the closed world: its status entry is not known to be the one signed"
+            )
+        status_list = self.lists["revocation"]
+        indexes = {i for p, i, url in _status_entries_with_list(claims) if p == "revocation" and url == status_list.url}
+        if len(indexes) != 1 or None in indexes:
+            raise NotIssuedHereError(
+                f"the credential has {'no' if not indexes else 'more than one'} revocation entry on {self.name}'s "
+                f"list {status_list.url}" + ("" if not indexes else " (or an index that is not a number)")
+            )
+        (index,) = indexes
+        assert index is not None
+        digest = credential_hash(credential).hex()
+        recorded = self.issued.get("revocation", {}).get(index)
+        if recorded == digest:
+            raise UsageError(
+                f"{self.name} issued this credential (revocation index {index} is recorded for it)",
+                hint="revoke it as issued here: set_status (CLI: vcred revoke FILE --issuer NAME)",
+            )
+        if recorded is not None:
+            raise NotIssuedHereError(
+                f"revocation index {index} of {self.name} belongs to another credential, one {self.name} issued and "
+                "recorded: the credential given here shares that index, so revoking it would also revoke that "
+                "innocent holder's credential",
+                hint="re-issue the holder's credential with fresh status entries, then revoke the recorded one "
+                "(which revokes both)",
+            )
+        if not 0 <= index < status_list.entries:
+            raise NotIssuedHereError(f"revocation index {index} is outside {status_list.url}")
+        if status_list.is_allocated(index) and index not in self.revoked_foreign:
+            raise NotIssuedHereError(
+                f"revocation index {index} of {self.name} was handed out by this account but no credential is recorded "
+                "for it (issued before the account kept an issuance record, or signed outside it): it may be an "
+                "innocent holder's credential, which revoking this one would also revoke",
+                hint="if you know no holder has it, re-issue every credential of yours that might, then revoke those",
+            )
+        signer = _signed_by(credential)
+        return ForeignRevocation(
+            index=index,
+            list_url=status_list.url,
+            credential_hash=digest,
+            signed_by=signer,
+            current_key=signer == self.verification_method,
+            already_revoked=status_list.is_set(index),
+        )
+
+    def revoke_not_issued_here(
+        self,
+        credential: dict[str, Any] | str,
+        *,
+        setting: LocalSetting,
+        ledger: Ledger | None = None,
+        now: datetime | None = None,
+    ) -> ForeignRevocation:
+        """Revoke a credential signed with a key of this DID that this account did not issue (a leaked key's).
+
+        Revocation only: such a credential can never be suspended or reinstated here. The checks are those of
+        :meth:`foreign_revocation`; the index is then reserved (never given to a credential of this issuer) and
+        set, and the revocation recorded in ``revoked_foreign``. Call :meth:`publish` afterwards.
+        """
+        plan = self.foreign_revocation(credential, setting=setting, ledger=ledger, now=now)
+        status_list = self.lists["revocation"]
+        status_list.reserve(plan.index)
+        status_list.set(plan.index)
+        hashes = self.revoked_foreign.setdefault(plan.index, [])
+        if plan.credential_hash not in hashes:
+            hashes.append(plan.credential_hash)
+        return plan
+
+    def _verified_own(
+        self, credential: dict[str, Any] | str, ledger: Ledger, now: datetime
+    ) -> tuple[dict[str, Any], VerificationReport]:
+        """The credential's claims and report, once it verifies as signed by this issuer (else NotIssuedHereError).
+
+        No ledger client is passed, so no issuance anchor is asked for: the signature checks resolve this DID's
+        keys as of the signing time, from every version of its history.
+        """
         from vcred.did import default_resolver
         from vcred.issue import issuer_id
         from vcred.jose.vc_jwt import peek_payload
@@ -305,7 +428,7 @@ class IssuerAccount:
         claims = peek_payload(credential) if isinstance(credential, str) else credential
         if not isinstance(claims, dict) or issuer_id(claims) != self.did:
             raise NotIssuedHereError(f"the credential was not issued by {self.name} ({self.did})")
-        return claims
+        return claims, report
 
     @staticmethod
     def _on_list(claims: dict[str, Any], purpose: str, url: str) -> bool:
@@ -399,18 +522,21 @@ class IssuerAccount:
         same passphrase before the ledger sees the commitment to it. Run again after a crash, it finishes the
         rotation the ledger recorded instead of starting another. Credentials signed before keep verifying where
         their issuance is anchored; the old key signs nothing more.
+
+        Argon2id runs once (to open the recovery file; with a ``kdf`` other than the file's, once more to seal
+        under it): both seals reuse the derived key, each with a fresh nonce.
         """
         log, state = self._history("rotate", ledger or setting.ledger())
         path = recovery_file or self.recovery_path(setting, self.name)
-        keys, kdf = self._recovery_keys(path, recovery, kdf)
+        keys, sealer = self._recovery_keys(path, recovery, kdf)
         if self._finish_rotation(state, keys, setting):
-            seal_keys(path, self.did, [self._committed(keys, state)], recovery, kdf=kdf)
+            seal_keys(path, self.did, [self._committed(keys, state)], sealer)
             return
         next_key = self._committed(keys, state)
         following = Ed25519SigningKey.generate()
         # both durable before the ledger commits to the following key; the next key stays until the account
         # file holds it as the current key, so a crash in between never loses either
-        seal_keys(path, self.did, [next_key, following], recovery, kdf=kdf)
+        seal_keys(path, self.did, [next_key, following], sealer)
         self.rotation_started = True
         self.save(setting)
         moment = now or self._after_last_use(log)
@@ -429,7 +555,7 @@ class IssuerAccount:
             self._check_rotation(setting, log)  # refused: the old key stays in force
             raise
         self._adopt(next_key, replay(self.did, log.did_events(self.did)), setting)
-        seal_keys(path, self.did, [following], recovery, kdf=kdf)
+        seal_keys(path, self.did, [following], sealer)
 
     def deactivate(
         self,
@@ -478,13 +604,18 @@ class IssuerAccount:
 
     def _recovery_keys(
         self, path: Path, recovery: str, kdf: KdfParams | None
-    ) -> tuple[list[Ed25519SigningKey], KdfParams]:
-        """The keys the recovery file holds (plus a next key an older account file still held)."""
+    ) -> tuple[list[Ed25519SigningKey], RecoveryKey]:
+        """The keys the recovery file holds (plus a next key an older account file still held), and the recovery
+        key to seal their successors with: the one that opened the file (same salt) unless ``kdf`` changes the
+        cost, which needs a fresh salt and derivation."""
         legacy = [self.legacy_next_key] if self.legacy_next_key else []
         if legacy and not path.exists():
-            return legacy, kdf or DEFAULT_KDF  # this rotation seals the following key for the first time
+            # this rotation seals the following key for the first time
+            return legacy, RecoveryKey.derive(recovery, kdf=kdf or DEFAULT_KDF)
         sealed = open_keys(path, recovery, did=self.did)
-        return [*sealed.keys, *legacy], kdf or sealed.kdf
+        if kdf is not None and kdf != sealed.kdf:
+            return [*sealed.keys, *legacy], RecoveryKey.derive(recovery, kdf=kdf)
+        return [*sealed.keys, *legacy], sealed.recovery
 
     def _committed(self, keys: list[Ed25519SigningKey], state: DidState) -> Ed25519SigningKey:
         """The key the DID's last event committed to."""
@@ -550,13 +681,30 @@ class IssuerAccount:
         return utcnow()
 
 
-def _status_entries(credential: dict[str, Any]) -> list[tuple[str, int | None]]:
-    """(purpose, index) of each status entry (index None when it is not a decimal number)."""
+def _signed_by(credential: dict[str, Any] | str) -> str:
+    """The verification method of a (verified) credential's signature: the JWS ``kid`` or the proof's."""
+    if isinstance(credential, str):
+        from vcred.crypto.multibase import b64url_decode
+        from vcred.jose.vc_jwt import split_compact
+
+        return str(json.loads(b64url_decode(split_compact(credential)[0])).get("kid"))
+    proof = credential.get("proof")
+    first = proof[0] if isinstance(proof, list) and proof else proof
+    return str(first.get("verificationMethod")) if isinstance(first, dict) else "?"
+
+
+def _status_entries_with_list(credential: dict[str, Any]) -> list[tuple[str, int | None, Any]]:
+    """(purpose, index, statusListCredential) of each status entry (index None when it is not a decimal number)."""
     entries = credential.get("credentialStatus") or []
-    out: list[tuple[str, int | None]] = []
+    out: list[tuple[str, int | None, Any]] = []
     for entry in entries if isinstance(entries, list) else [entries]:
         if isinstance(entry, dict) and isinstance(entry.get("statusPurpose"), str):
             raw = entry.get("statusListIndex")
             index = int(raw) if isinstance(raw, str) and raw.isdecimal() and len(raw) < 12 else None
-            out.append((entry["statusPurpose"], index))
+            out.append((entry["statusPurpose"], index, entry.get("statusListCredential")))
     return out
+
+
+def _status_entries(credential: dict[str, Any]) -> list[tuple[str, int | None]]:
+    """(purpose, index) of each status entry (index None when it is not a decimal number)."""
+    return [(purpose, index) for purpose, index, _ in _status_entries_with_list(credential)]

@@ -278,3 +278,58 @@ def test_a_rolled_back_wallet_is_refused_unless_accepted(user):
     record_path(path).unlink()
     unrecorded = user("wallet", "log")
     assert "warning" in unrecorded.stderr and "no generation record" in unrecorded.stderr
+
+
+def test_revoke_not_issued_here_for_what_a_leaked_key_signed(user):
+    """A thief signed credentials with abr's key before abr rotated: abr revokes them only with --not-issued-here,
+    and never one sharing the index of a credential abr recorded."""
+    import time
+
+    import vcred
+    from vcred._time import utcnow
+    from vcred.issuer import IssuerAccount
+    from vcred.local import LocalSetting
+
+    directory: Path = user.dir
+    user("issuer", "init", "abr")
+    user("ledger", "trust", "--local")
+    (directory / "board.data.json").write_text(json.dumps(subject_claims("BoardCertificationCredential")))
+    args = ["--data", "board.data.json", "--subject", "did:example:mine", "--issuer", "abr", "-o", "mine.json"]
+    user("issue", "BoardCertificationCredential", *args)
+    mine = json.loads((directory / "mine.json").read_text())
+    # the thief's copy of the account: signs with the current key, draws indexes from a copy of the lists
+    stolen = IssuerAccount.load(LocalSetting(directory / "data"), "abr")
+    claims = {**subject_claims("BoardCertificationCredential"), "id": "did:example:thief"}
+    forged = stolen.issue("BoardCertificationCredential", claims, now=utcnow())
+    (directory / "forged.json").write_text(json.dumps(forged))
+    shared = {
+        **{k: v for k, v in forged.items() if k != "proof"},
+        "credentialStatus": [e for e in mine["credentialStatus"] if e["statusPurpose"] == "revocation"],
+    }
+    stolen_vm = stolen.verification_method
+    collision = vcred.issue_credential(shared, stolen.key, verification_method=stolen_vm, now=utcnow())
+    (directory / "collision.json").write_text(json.dumps(collision))
+    time.sleep(1.1)  # the rotation waits out the last second the ledger saw the key used in, not the thief's
+    user("issuer", "rotate", "abr")
+
+    def said(*args, expect):
+        return " ".join(user(*args, expect=expect).stderr.split())  # as one line, however it was wrapped
+
+    asked = said("revoke", "forged.json", "--issuer", "abr", expect=2)
+    assert "no record of issuing it" in asked and "a retired key" in asked and "--not-issued-here" in asked
+    suspended = said("suspend", "forged.json", "--issuer", "abr", expect=2)
+    assert "did not issue this credential" in suspended and "--not-issued-here" not in suspended
+    refused = said("revoke", "collision.json", "--issuer", "abr", "--not-issued-here", expect=2)
+    assert "innocent holder" in refused and "shares that index" in refused
+
+    done = json.loads(user("revoke", "forged.json", "--issuer", "abr", "--not-issued-here", "--json").stdout)
+    assert done["notIssuedHere"] and done["signedBy"] == stolen_vm
+    index = {e["statusPurpose"]: e for e in forged["credentialStatus"]}["revocation"]["statusListIndex"]
+    assert str(done["index"]) == index
+    checks = json.loads(user("verify", "forged.json", "--json", expect=1).stdout)["checks"]
+    assert any(c["code"] == "CREDENTIAL_REVOKED" for c in checks)
+    user("reinstate", "forged.json", "--issuer", "abr", expect=2)
+    # the innocent holder's credential is untouched; the plain revoke of what abr issued works as before
+    assert json.loads(user("verify", "mine.json", "--json").stdout)["verified"]
+    plain = user("revoke", "mine.json", "--issuer", "abr", "--not-issued-here").stdout
+    assert "revoked mine.json" in plain and "no record" not in plain

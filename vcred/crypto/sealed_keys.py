@@ -4,6 +4,10 @@ A did:vcred issuer's next key is what lets it rotate away from a leaked current 
 the current key: whoever copied both could rotate the DID away from its issuer. It lives in its own file, opened
 only to rotate or deactivate. The file is JSON: a header (format, DID, KDF parameters, salt, nonce), bound as
 associated data, and the ciphertext of the keys. The DID is public; nothing else is readable without the passphrase.
+
+Argon2id runs once per passphrase and salt (:class:`RecoveryKey`): a file keeps its salt while it is resealed
+under the same passphrase, and every seal draws a fresh random 24-byte nonce, so a rotation derives the key once
+(to open the file) and reseals with it.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +29,37 @@ MAX_FILE_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
+class RecoveryKey:
+    """The key Argon2id derived from a recovery passphrase with one salt and cost: seals without deriving again.
+
+    Only the salt and the cost are ever written; the derived key stays in memory for one rotation at most.
+    """
+
+    salt: bytes
+    kdf: KdfParams
+    secret: bytes = field(repr=False)
+
+    @classmethod
+    def derive(cls, passphrase: str, *, kdf: KdfParams = DEFAULT_KDF, salt: bytes | None = None) -> RecoveryKey:
+        """Run Argon2id on ``passphrase`` (with a fresh salt unless one is given)."""
+        if not passphrase:
+            raise UsageError("the recovery passphrase must not be empty")
+        salt = new_salt() if salt is None else salt
+        return cls(salt, kdf, derive_key(passphrase, salt, kdf))
+
+
+@dataclass(frozen=True)
 class SealedKeys:
-    """The keys a recovery file holds, and the KDF parameters to seal their successors with."""
+    """The keys a recovery file holds, and the recovery key that opened it (to seal their successors with)."""
 
     did: str
     keys: tuple[Ed25519SigningKey, ...]
-    kdf: KdfParams
+    recovery: RecoveryKey
+
+    @property
+    def kdf(self) -> KdfParams:
+        """The file's Argon2id cost."""
+        return self.recovery.kdf
 
 
 def _b64(data: bytes) -> str:
@@ -41,24 +70,24 @@ def _bound(header: dict[str, Any]) -> bytes:
     return json.dumps(header, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def seal_keys(
-    path: Path, did: str, keys: list[Ed25519SigningKey], passphrase: str, *, kdf: KdfParams = DEFAULT_KDF
-) -> None:
-    """Write ``keys`` for ``did`` to ``path``, sealed under ``passphrase`` (atomically, durably, owner-only)."""
-    if not passphrase:
-        raise UsageError("the recovery passphrase must not be empty")
-    salt, nonce = new_salt(), new_nonce()
+def seal_keys(path: Path, did: str, keys: list[Ed25519SigningKey], recovery: RecoveryKey) -> None:
+    """Write ``keys`` for ``did`` to ``path``, sealed under ``recovery`` (atomically, durably, owner-only).
+
+    Each call draws a fresh nonce, so resealing with the same recovery key never reuses one; the header (salt and
+    cost included) is bound as associated data.
+    """
+    nonce = new_nonce()
     header = {
         "format": FORMAT,
         "did": did,
         "kdf": "argon2id",
-        "opslimit": kdf.opslimit,
-        "memlimit": kdf.memlimit,
-        "salt": _b64(salt),
+        "opslimit": recovery.kdf.opslimit,
+        "memlimit": recovery.kdf.memlimit,
+        "salt": _b64(recovery.salt),
         "nonce": _b64(nonce),
     }
     plaintext = json.dumps({"keys": [k.secret_multibase for k in keys]}).encode("utf-8")
-    ciphertext = seal(derive_key(passphrase, salt, kdf), nonce, plaintext, _bound(header))
+    ciphertext = seal(recovery.secret, nonce, plaintext, _bound(header))
     write_atomically(path, json.dumps({**header, "ciphertext": _b64(ciphertext)}, indent=1).encode("utf-8"))
 
 
@@ -76,11 +105,11 @@ def open_keys(path: Path, passphrase: str, *, did: str) -> SealedKeys:
         kdf = KdfParams(int(header["opslimit"]), int(header["memlimit"]))
         salt = base64.b64decode(header["salt"], validate=True)
         nonce = base64.b64decode(header["nonce"], validate=True)
-        key = derive_key(passphrase, salt, kdf)
+        recovery = RecoveryKey.derive(passphrase, kdf=kdf, salt=salt)
     except (ValueError, TypeError, KeyError, binascii.Error, WalletError) as exc:
         raise StorageError(f"{path} is damaged: {exc}") from None
     try:
-        plaintext = unseal(key, nonce, ciphertext, _bound(header))
+        plaintext = unseal(recovery.secret, nonce, ciphertext, _bound(header))
     except WrongPassphraseError:
         raise WrongPassphraseError(
             f"the recovery passphrase does not open {path} (or the file was modified)",
@@ -90,7 +119,7 @@ def open_keys(path: Path, passphrase: str, *, did: str) -> SealedKeys:
         keys = tuple(Ed25519SigningKey.from_multibase(k) for k in json.loads(plaintext)["keys"])
     except (ValueError, KeyError, TypeError, KeyFormatError):
         raise StorageError(f"{path} decrypted but its contents are not valid") from None
-    return SealedKeys(did, keys, kdf)
+    return SealedKeys(did, keys, recovery)
 
 
 def _read_header(path: Path) -> tuple[dict[str, Any], bytes]:

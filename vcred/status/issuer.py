@@ -62,6 +62,19 @@ class StatusList:
                 self.allocated_count += 1
                 return index
 
+    def reserve(self, index: int) -> None:
+        """Mark ``index`` as handed out without drawing it (an index someone else put on this list): no credential
+        will be given it."""
+        if not 0 <= index < self.entries:
+            raise UsageError(f"index {index} is outside {self.url} ({self.entries} entries)")
+        if not self.allocated.get(index):
+            self.allocated.set(index, 1)
+            self.allocated_count += 1
+
+    def is_allocated(self, index: int) -> bool:
+        """True when ``index`` was handed out (or reserved) from this list."""
+        return 0 <= index < self.entries and bool(self.allocated.get(index))
+
     def entry(self, index: int) -> dict[str, Any]:
         """The ``BitstringStatusListEntry`` a credential carries for ``index``."""
         if not self.allocated.get(index):

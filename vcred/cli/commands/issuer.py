@@ -13,8 +13,8 @@ from rich.text import Text
 from vcred._files import write_atomically
 from vcred.cli.app import JsonFlag, anchor_proof_path, app, console, emit_json, read_json, read_json_or_text
 from vcred.cli.context import recovery_passphrase, setting
-from vcred.errors import UsageError
-from vcred.issuer import IssuerAccount
+from vcred.errors import NotInIssuanceRecordError, UsageError
+from vcred.issuer import ForeignRevocation, IssuerAccount
 from vcred.model.families import FAMILIES
 
 issuer_app = typer.Typer(help="Issuer accounts (keys, DIDs, status lists).", no_args_is_help=True)
@@ -203,11 +203,81 @@ def _status_command(purpose: str, value: bool, verb: str) -> Callable[..., None]
     return command
 
 
-app.command(
-    "revoke",
-    help="Revoke a credential you issued (final); the file must be the credential as issued, verified against your "
-    "DID and your issuance record. Example: vcred revoke board.json --issuer abr",
-)(_status_command("revocation", True, "revoked"))
+def _foreign_revocation_text(credential: Path, account: IssuerAccount, plan: ForeignRevocation, *, done: bool) -> str:
+    """What revoking a credential not issued here does (``done``) or would do."""
+    key = "the key in force" if plan.current_key else "a retired key"
+    effect = f"revocation index {plan.index} of {plan.list_url}" + (" (already set)" if plan.already_revoked else "")
+    return (
+        f"{credential} is signed with {plan.signed_by} ({key} of {account.did}), but {account.name} has no record "
+        f"of issuing it. {'Revoked' if done else 'Revoking it sets'}: {effect}, which no credential {account.name} "
+        "recorded holds and which is never given out again; the account records it as a revoked foreign issuance. "
+        "It can never be suspended or reinstated here."
+    )
+
+
+@app.command("revoke")
+def revoke(
+    credential: Annotated[Path, typer.Argument(help="The credential file.")],
+    issuer: Annotated[str, typer.Option(help="Issuer account name.")],
+    not_issued_here: Annotated[
+        bool,
+        typer.Option(
+            "--not-issued-here",
+            help="Also revoke a credential signed with a key of your DID that you have no record of issuing (one "
+            "issued with a key that leaked). Refused if its index is one of your recorded credentials'.",
+        ),
+    ] = False,
+    data_dir: DataDir = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Revoke a credential you issued (final).
+
+    The file must be the credential as issued, verified against your DID and your issuance record. A credential
+    someone issued with a leaked key of your DID (any key version, retired ones included) is not in the record: it
+    is revoked only with --not-issued-here, and only if its index is not one of your recorded credentials' (that
+    would revoke an innocent holder's credential too).
+
+    Example: vcred revoke board.json --issuer abr
+    """
+    document = read_json_or_text(credential)
+    local = setting(data_dir)
+    foreign: ForeignRevocation | None = None
+    with IssuerAccount.editing(local, issuer) as account:
+        try:
+            index = account.set_status(document, "revocation", True, setting=local)
+        except NotInIssuanceRecordError:
+            plan = account.foreign_revocation(document, setting=local)
+            if not not_issued_here:
+                raise UsageError(
+                    _foreign_revocation_text(credential, account, plan, done=False),
+                    hint=f"if someone issued it with a key of yours that leaked, revoke it with: vcred revoke "
+                    f"{credential} --issuer {issuer} --not-issued-here",
+                ) from None
+            foreign = account.revoke_not_issued_here(document, setting=local)
+            index = foreign.index
+        account.publish(local)
+    version = account.lists["revocation"].version
+    if json_output:
+        emit_json(
+            {
+                "credential": str(credential),
+                "purpose": "revocation",
+                "index": index,
+                "set": True,
+                "notIssuedHere": foreign is not None,
+                **(
+                    {"signedBy": foreign.signed_by, "credentialHash": foreign.credential_hash}
+                    if foreign is not None
+                    else {}
+                ),
+            }
+        )
+    else:
+        if foreign is not None:
+            console.print(_foreign_revocation_text(credential, account, foreign, done=True))
+        console.print(f"revoked {credential} (published revocation list version {version})")
+
+
 app.command("suspend", help="Suspend a credential you issued. Example: vcred suspend board.json --issuer abr")(
     _status_command("suspension", True, "suspended")
 )
