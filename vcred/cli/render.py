@@ -76,6 +76,8 @@ def decision_table(decision: CredentialingDecision) -> Table:
 
 def print_decision(console: Console, decision: CredentialingDecision) -> None:
     """Print the decision table and the verdict."""
+    for reason in decision.blocking:  # first: no requirement outweighs these
+        console.print(Text(f"blocking: {reason}", style="bold red"))
     console.print(decision_table(decision))
     for problem in decision.presentation_problems:
         console.print(Text(f"presentation: {problem}", style="bold red"))
@@ -83,6 +85,8 @@ def print_decision(console: Console, decision: CredentialingDecision) -> None:
         console.print(Text(f"warning: {warning}", style="yellow"))
     if decision.approved:
         console.print(Text("DECISION: APPROVED — every requirement is met", style="bold green"))
+    elif decision.blocking:
+        console.print(Text(f"DECISION: NOT APPROVED — {decision.blocking[0]}", style="bold red"))
     else:
         unmet = ", ".join(r.id for r in decision.unmet) or "the presentation"
         console.print(Text(f"DECISION: NOT APPROVED — not met: {unmet}", style="bold red"))

@@ -25,7 +25,12 @@ def _cls(value: str) -> str:
 
 def decision_html(decision: CredentialingDecision, report: PresentationReport | None = None) -> str:
     """The decision, each requirement with its evidence, and (if given) every verification check."""
-    verdict = "APPROVED — every requirement is met" if decision.approved else "NOT APPROVED"
+    if decision.approved:
+        verdict = "APPROVED — every requirement is met"
+    elif decision.blocking:
+        verdict = "NOT APPROVED — " + decision.blocking[0]
+    else:
+        verdict = "NOT APPROVED — not met: " + (", ".join(r.id for r in decision.unmet) or "the presentation")
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>Credentialing decision — {escape(decision.policy)}</title><style>{_CSS}</style></head><body>",
@@ -33,6 +38,10 @@ def decision_html(decision: CredentialingDecision, report: PresentationReport | 
         f"<p>Holder: <code>{escape(decision.holder or '-')}</code><br>Decided at: {escape(decision.decided_at)}</p>",
         f"<p class='verdict {'ok' if decision.approved else 'no'}'>{escape(verdict)}</p>",
     ]
+    if decision.blocking:
+        parts.append("<h2>Why this office may not approve</h2><ul>")
+        parts += [f"<li class='failed'>{escape(b)}</li>" for b in decision.blocking]
+        parts.append("</ul>")
     if decision.presentation_problems:
         parts.append("<h2>Presentation problems</h2><ul>")
         parts += [f"<li class='failed'>{escape(p)}</li>" for p in decision.presentation_problems]

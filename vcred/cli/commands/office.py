@@ -8,9 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-import vcred
 from vcred._files import write_atomically
-from vcred._time import utcnow
 from vcred.cli.app import (
     EXIT_FAILED,
     EXIT_OK,
@@ -25,8 +23,9 @@ from vcred.cli.app import (
 from vcred.cli.context import verifier_environment
 from vcred.cli.render import print_decision, print_report
 from vcred.errors import UsageError
-from vcred.policy import TrustRegistry, evaluate, load_policy
+from vcred.office import Office, TrustRegistry, load_policy
 from vcred.policy.html import decision_html
+from vcred.verify.verifier import Verifier
 
 
 def _json_object(path: Path, what: str) -> dict[str, Any]:
@@ -43,6 +42,20 @@ def credential_check(
     challenge: Annotated[str, typer.Option(help="The challenge you gave the radiologist.")],
     domain: Annotated[str, typer.Option(help="Your domain, as given to the radiologist.")],
     trust: Annotated[Path | None, typer.Option(help="Your trust registry (JSON).")] = None,
+    registry_publisher: Annotated[
+        str | None,
+        typer.Option(
+            help="The DID you trust to anchor your trust registry in the ledger: only its anchors count, and the "
+            "registry must be its latest anchored version. Not read from the registry: anyone can anchor any URL."
+        ),
+    ] = None,
+    allow_unanchored_registry: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unanchored-registry",
+            help="A local trial: decide even when the registry is not proven to be its publisher's anchored version.",
+        ),
+    ] = False,
     accreditations: Annotated[
         list[Path] | None, typer.Option(help="Accreditation credentials (chains of trust); repeatable.")
     ] = None,
@@ -53,35 +66,37 @@ def credential_check(
 ) -> None:
     """Verify a presentation and decide it against your policy; exit code 0 only when approved.
 
+    The decision is the library's (vcred.office.Office): this command only renders it.
+
     Example: vcred credential-check vp.json --policy policy.json --trust registry.json
-    --accreditations accme-glie.json --challenge n-4711 --domain credentialing.stmarys.example --html decision.html
+    --registry-publisher did:vcred:… --accreditations accme-glie.json --challenge n-4711
+    --domain credentialing.stmarys.example --html decision.html
     """
     loaded = load_policy(_json_object(policy, "policy"))
-    env = verifier_environment(data_dir)
+    verifier = Verifier(**verifier_environment(data_dir))
     registry = None
     if trust is not None:
-        parsed = [read_json_or_text(p) for p in accreditations or []]
         registry = TrustRegistry(
             _json_object(trust, "trust registry"),
-            accreditations=parsed,
-            verify=lambda c, now: vcred.verify_credential(c, now=now, **env),
+            accreditations=[read_json_or_text(p) for p in accreditations or []],
+            verify=lambda c, now: verifier.verify_credential(c, now=now),
         )
-    elif loaded.requireTrustedIssuers:
-        raise UsageError("this policy requires trusted issuers: pass --trust registry.json")
-    report = vcred.verify_presentation(
-        read_input(presentation), challenge=challenge, domain=domain, trust=registry, **env
+    office = Office(
+        verifier,
+        loaded,
+        registry,
+        registry_publisher=registry_publisher,
+        allow_unanchored_registry=allow_unanchored_registry,
     )
-    decision = evaluate(report, loaded, now=utcnow())
-    # with a ledger at hand, the registry must be the version its publisher anchored (if it anchored any)
-    anchor = registry.check_anchored(env["ledger"]) if registry is not None and "ledger" in env else None
-    stale = anchor is not None and "anchored_version" in anchor.details
+    review = office.review(read_input(presentation), challenge=challenge, domain=domain)
+    decision, report = review.decision, review.verification
     if html is not None:
         write_atomically(html, decision_html(decision, report).encode("utf-8"))
     if json_output:
         emit_json(
             {
                 "decision": decision.model_dump(mode="json"),
-                "trustRegistry": anchor.model_dump(mode="json") if anchor else None,
+                "trustRegistry": review.registry.model_dump(mode="json") if review.registry else None,
                 "verification": report.model_dump(mode="json"),
             }
         )
@@ -89,8 +104,8 @@ def credential_check(
         if details:
             print_report(console, report)
         print_decision(console, decision)
-        if anchor is not None:
-            console.print(Text.assemble("trust registry: ", (anchor.reason, "red" if stale else "")))
+        if review.registry is not None:
+            console.print(Text.assemble("trust registry: ", review.registry.reason))
         if html is not None:
-            console.print(f"HTML report: {html}")
-    raise typer.Exit(EXIT_OK if decision.approved and not stale else EXIT_FAILED)
+            console.print(Text(f"HTML report: {html}"))
+    raise typer.Exit(EXIT_OK if decision.approved else EXIT_FAILED)
