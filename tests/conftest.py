@@ -1,31 +1,18 @@
-"""Shared fixtures, and the attack-suite summary (mutations tried and rejected, fuzz inputs, kills survived)."""
+"""Shared fixtures (a credentialing world), and the attack-suite summary (mutations tried and rejected, fuzz
+inputs, kills survived)."""
 
 from __future__ import annotations
 
 import pytest
 from support_attacks import COUNTS, FULL
 
-from vcred.testing import FIXED_NOW, insecure_seeded_key
+from vcred.testing import CredentialingWorld
 
 
 @pytest.fixture
-def now():
-    return FIXED_NOW
-
-
-@pytest.fixture
-def issuer_key():
-    return insecure_seeded_key("test issuer")
-
-
-@pytest.fixture
-def other_key():
-    return insecure_seeded_key("someone else")
-
-
-@pytest.fixture
-def holder_key():
-    return insecure_seeded_key("test holder")
+def world(tmp_path):
+    """A fresh credentialing world (vcred.testing.CredentialingWorld) in this test's directory, at FIXED_NOW."""
+    return CredentialingWorld.create(tmp_path / "world")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

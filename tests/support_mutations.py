@@ -49,8 +49,28 @@ def _changed(value: Any, rng: random.Random) -> Any:
     return "was-null"
 
 
-def mutate(document: Any, rng: random.Random) -> tuple[str, Any] | None:
-    """One random edit that changes what a signature covers; None if the drawn edit would be a no-op."""
+MAX_DRAWS = 100
+
+
+def mutate(document: dict[str, Any], rng: random.Random) -> tuple[str, Any]:
+    """One random edit that changes what a signature covers: (description, changed copy). Always returns one.
+
+    Draws up to MAX_DRAWS edits until one changes the document (some draws cannot apply: removing an empty array,
+    adding a field inside a string); if none did, adds a top-level field, which always does. TypeError for a
+    document that is not a JSON object.
+    """
+    if not isinstance(document, dict):
+        raise TypeError(f"mutate() edits JSON objects, not {type(document).__name__}")
+    for _ in range(MAX_DRAWS):
+        drawn = _draw(document, rng)
+        if drawn is not None and drawn[1] != document:
+            return drawn
+    name = next(f"added{n}" for n in range(len(document) + 1) if f"added{n}" not in document)
+    return f"add top-level field {name}", {**copy.deepcopy(document), name: "added value"}
+
+
+def _draw(document: dict[str, Any], rng: random.Random) -> tuple[str, Any] | None:
+    """One randomly drawn edit; None when the drawn edit cannot apply here (the caller draws again)."""
     mutated = copy.deepcopy(document)
     all_paths = list(paths(mutated))
     kind = rng.choice(["change", "change", "change", "add", "remove", "context", "type", "date"])

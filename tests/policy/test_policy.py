@@ -13,43 +13,68 @@ from vcred.errors import UsageError
 from vcred.examples import ISSUER_ROLES, accreditation_credentials, radiologist_credentials
 from vcred.examples.office import POLICY, trust_registry
 from vcred.policy import Outcome, TrustRegistry, evaluate, load_policy, registry_digest
-from vcred.status import MemoryFetcher, StatusList
 from vcred.testing import FIXED_NOW, insecure_seeded_key
 
-KEYS = {role: insecure_seeded_key(f"policy {role}") for role in ISSUER_ROLES}
-ISSUERS = {role: key.public_key.did_key for role, key in KEYS.items()}
-ROLE = {did: role for role, did in ISSUERS.items()}
-HOLDER = insecure_seeded_key("policy holder")
 CHALLENGE, DOMAIN = "n-policy", "credentialing.stmarys.example"
 
 
-def sign(credential):
-    return vcred.issue_credential(credential, KEYS[ROLE[credential["issuer"]]], now=FIXED_NOW, validate=False)
+class Office:
+    """The example issuers (seeded did:key), the holder, and an office deciding on what they sign."""
+
+    def __init__(self, accreditations_cache: dict) -> None:
+        self.keys = {role: insecure_seeded_key(f"policy {role}") for role in ISSUER_ROLES}
+        self.issuers = {role: key.public_key.did_key for role, key in self.keys.items()}
+        self.role = {did: role for role, did in self.issuers.items()}
+        self.holder = insecure_seeded_key("policy holder")
+        self._accreditations = accreditations_cache  # signed once per module: the keys are seeded
+
+    def add_issuer(self, name):
+        """A key for an issuer the office's registry does not name; returns its DID."""
+        key = insecure_seeded_key(name)
+        self.keys[name] = key
+        self.role[key.public_key.did_key] = name
+        return key.public_key.did_key
+
+    def sign(self, credential):
+        return vcred.issue_credential(
+            credential, self.keys[self.role[credential["issuer"]]], now=FIXED_NOW, validate=False
+        )
+
+    def base_credentials(self):
+        return radiologist_credentials(self.issuers, self.holder.public_key.did_key, now=FIXED_NOW)
+
+    def accreditations(self):
+        if "signed" not in self._accreditations:
+            self._accreditations["signed"] = [
+                self.sign(c) for c in accreditation_credentials(self.issuers, now=FIXED_NOW)
+            ]
+        return list(self._accreditations["signed"])
+
+    def decide(self, credentials=None, *, registry=None, edit=None, policy=POLICY, accreditations=None, fetcher=None):
+        unsigned = self.base_credentials() if credentials is None else credentials
+        if edit:
+            unsigned = [edit(copy.deepcopy(c)) for c in unsigned]
+        signed = [self.sign(c) for c in unsigned if c is not None]
+        accreditations = accreditations if accreditations is not None else self.accreditations()
+        verify = lambda c, now: vcred.verify_credential(c, now=now, status_fetcher=fetcher)  # noqa: E731
+        registry = registry or TrustRegistry(trust_registry(self.issuers), accreditations=accreditations, verify=verify)
+        vp = vcred.create_presentation(
+            signed, self.holder, challenge=CHALLENGE, domain=DOMAIN, expires=dt.timedelta(hours=1), now=FIXED_NOW
+        )
+        report = vcred.verify_presentation(
+            vp, challenge=CHALLENGE, domain=DOMAIN, now=FIXED_NOW, trust=registry, status_fetcher=fetcher
+        )
+        return evaluate(report, policy, now=FIXED_NOW), report
 
 
-def base_credentials():
-    return radiologist_credentials(ISSUERS, HOLDER.public_key.did_key, now=FIXED_NOW)
+@pytest.fixture(scope="module")
+def accreditations_cache():
+    return {}
 
 
-def decide(credentials=None, *, registry=None, edit=None, policy=POLICY, accreditations=None, fetcher=None):
-    unsigned = base_credentials() if credentials is None else credentials
-    if edit:
-        unsigned = [edit(copy.deepcopy(c)) for c in unsigned]
-    signed = [sign(c) for c in unsigned if c is not None]
-    accreditations = (
-        accreditations
-        if accreditations is not None
-        else [sign(c) for c in accreditation_credentials(ISSUERS, now=FIXED_NOW)]
-    )
-    verify = lambda c, now: vcred.verify_credential(c, now=now, status_fetcher=fetcher)  # noqa: E731
-    registry = registry or TrustRegistry(trust_registry(ISSUERS), accreditations=accreditations, verify=verify)
-    vp = vcred.create_presentation(
-        signed, HOLDER, challenge=CHALLENGE, domain=DOMAIN, expires=dt.timedelta(hours=1), now=FIXED_NOW
-    )
-    report = vcred.verify_presentation(
-        vp, challenge=CHALLENGE, domain=DOMAIN, now=FIXED_NOW, trust=registry, status_fetcher=fetcher
-    )
-    return evaluate(report, policy, now=FIXED_NOW), report
+@pytest.fixture
+def office(accreditations_cache):
+    return Office(accreditations_cache)
 
 
 def outcome(decision, requirement):
@@ -65,8 +90,8 @@ def subject_edit(credential_type, **changes):
     return edit
 
 
-def test_everything_met():
-    decision, report = decide()
+def test_everything_met(office):
+    decision, report = office.decide()
     assert report.verified and decision.approved
     assert all(r.outcome is Outcome.MET for r in decision.requirements)
     cme = outcome(decision, "cme")
@@ -147,7 +172,7 @@ def test_everything_met():
         ("malpractice", subject_edit("MalpracticeHistoryCredential", asOfDate="2025-01-01"), "older than"),
     ],
 )
-def test_each_rule_unmet(requirement, edit, fragment):
+def test_each_rule_unmet(office, requirement, edit, fragment):
     def fix(credential):
         credential = edit(credential)
         subject = credential["credentialSubject"]
@@ -155,107 +180,89 @@ def test_each_rule_unmet(requirement, edit, fragment):
             subject["noClaimsInPeriod"] = not subject["claims"]
         return credential
 
-    decision, _ = decide(edit=fix)
+    decision, _ = office.decide(edit=fix)
     result = outcome(decision, requirement)
     assert result.outcome is not Outcome.MET and fragment in result.reason, result.reason
     assert not decision.approved
     assert all(r.outcome is Outcome.MET for r in decision.requirements if r.id != requirement)
 
 
-def test_missing_category_is_not_evidenced():
-    decision, _ = decide(edit=lambda c: None if "MedicalLicenseCredential" in c["type"] else c)
+def test_missing_category_is_not_evidenced(office):
+    decision, _ = office.decide(edit=lambda c: None if "MedicalLicenseCredential" in c["type"] else c)
     assert outcome(decision, "license").outcome is Outcome.NOT_EVIDENCED
 
 
-def test_cme_window_is_exact():
-    decision, _ = decide(edit=lambda c: None if c["credentialSubject"].get("activityId") == "GLIE-2024-117" else c)
+def test_cme_window_is_exact(office):
+    decision, _ = office.decide(
+        edit=lambda c: None if c["credentialSubject"].get("activityId") == "GLIE-2024-117" else c
+    )
     cme = outcome(decision, "cme")
     assert cme.outcome is Outcome.NOT_MET and cme.data["total"] == "39.75"
     policy = json.loads(json.dumps(POLICY))
     policy["requirements"][3]["windowMonths"] = 36
-    decision, _ = decide(
+    decision, _ = office.decide(
         edit=lambda c: None if c["credentialSubject"].get("activityId") == "GLIE-2024-117" else c, policy=policy
     )
     assert outcome(decision, "cme").data["total"] == "48.75"
 
 
-def test_untrusted_board_issuer():
-    impostor = insecure_seeded_key("diploma mill board")
-
-    def edit(credential):
-        return credential
-
-    credentials = base_credentials()
+def test_untrusted_board_issuer(office):
+    impostor = office.add_issuer("diploma mill board")
+    credentials = office.base_credentials()
     board = next(c for c in credentials if "BoardCertificationCredential" in c["type"])
-    board["issuer"] = impostor.public_key.did_key
-    KEYS["impostor"] = impostor
-    ROLE[impostor.public_key.did_key] = "impostor"
-    decision, report = decide(credentials)
+    board["issuer"] = impostor
+    decision, report = office.decide(credentials)
     board_report = next(c for c in report.credentials if "BoardCertificationCredential" in c.types)
     assert board_report.check("vc.trust").code == "UNTRUSTED_ISSUER"
     assert outcome(decision, "board").outcome is Outcome.NOT_MET
     assert "not trusted" in outcome(decision, "board").reason
 
 
-def test_broken_chain_unknown_cme_provider():
-    rogue = insecure_seeded_key("rogue cme provider")
-    KEYS["rogue"] = rogue
-    ROLE[rogue.public_key.did_key] = "rogue"
-    credentials = base_credentials()
+def test_broken_chain_unknown_cme_provider(office):
+    rogue = office.add_issuer("rogue cme provider")
+    credentials = office.base_credentials()
     for c in credentials:
         if "CMECredential" in c["type"] and c["credentialSubject"]["activityId"] == "GLIE-2024-117":
-            c["issuer"] = rogue.public_key.did_key
-    decision, report = decide(credentials)
-    rogue_report = next(c for c in report.credentials if c.issuer == rogue.public_key.did_key)
+            c["issuer"] = rogue
+    decision, report = office.decide(credentials)
+    rogue_report = next(c for c in report.credentials if c.issuer == rogue)
     assert "no trusted accreditation" in rogue_report.check("vc.trust").reason
     assert outcome(decision, "cme").outcome is Outcome.NOT_MET  # 39.75 without it
 
 
-def test_accreditation_by_an_untrusted_accreditor():
-    fake = insecure_seeded_key("fake accreditor")
-    KEYS["fake"] = fake
-    ROLE[fake.public_key.did_key] = "fake"
+def test_accreditation_by_an_untrusted_accreditor(office):
+    fake = office.add_issuer("fake accreditor")
     accreditations = [
-        sign(c)
-        for c in accreditation_credentials(ISSUERS, now=FIXED_NOW)
+        office.sign(c)
+        for c in accreditation_credentials(office.issuers, now=FIXED_NOW)
         if c["credentialSubject"]["accreditationScope"] != "cme-provider"
     ]
     fake_grants = [
-        dict(c, issuer=fake.public_key.did_key)
-        for c in accreditation_credentials(ISSUERS, now=FIXED_NOW)
+        dict(c, issuer=fake)
+        for c in accreditation_credentials(office.issuers, now=FIXED_NOW)
         if c["credentialSubject"]["accreditationScope"] == "cme-provider"
     ]
-    decision, report = decide(accreditations=accreditations + [sign(c) for c in fake_grants])
+    decision, report = office.decide(accreditations=accreditations + [office.sign(c) for c in fake_grants])
     cme = [c for c in report.credentials if "CMECredential" in c.types]
     assert all("does not trust" in c.check("vc.trust").reason for c in cme)
     assert outcome(decision, "cme").outcome is Outcome.NOT_MET
 
 
-def test_revoked_accreditation_breaks_the_chain():
-    fetcher = MemoryFetcher()
-    accme = KEYS["accme"]
-    revocations = StatusList(
-        url="https://accme.example/status/1", purpose="revocation", issuer=accme.public_key.did_key
+def test_revoked_accreditation_breaks_the_chain(world):
+    world.issue_examples()
+    world.revoke(world.accreditation("cme-a"))  # ACCME revokes Great Lakes Imaging Education's accreditation
+    report = world.verify_presentation(
+        world.present(categories=["education", "board", "cme", "license", "malpractice"])
     )
-    accreditations = []
-    revoked_index = None
-    for c in accreditation_credentials(ISSUERS, now=FIXED_NOW):
-        if c["credentialSubject"]["accreditationScope"] == "cme-provider":
-            index = revocations.allocate()
-            c["credentialStatus"] = revocations.entry(index)
-            if c["credentialSubject"]["id"] == ISSUERS["cme-a"]:
-                revoked_index = index
-        accreditations.append(sign(c))
-    revocations.set(revoked_index)
-    fetcher.publish(revocations.url, json.dumps(revocations.publish(accme, now=FIXED_NOW)))
-    decision, report = decide(accreditations=accreditations, fetcher=fetcher)
-    from_a = [c for c in report.credentials if c.issuer == ISSUERS["cme-a"]]
+    from_a = [c for c in report.credentials if c.issuer == world.did("cme-a")]
     assert from_a and all("revoked" in c.check("vc.trust").reason for c in from_a)
-    assert outcome(decision, "cme").outcome is Outcome.NOT_MET
+    decision = world.evaluate(report)
+    assert outcome(decision, "cme").outcome is Outcome.NOT_MET and not decision.approved
+    assert all(r.outcome is Outcome.MET for r in decision.requirements if r.id != "cme")
 
 
-def test_presentation_problems_void_all_evidence():
-    _, report = decide()
+def test_presentation_problems_void_all_evidence(office):
+    _, report = office.decide()
     tampered = report.model_copy(deep=True)
     from vcred.report import Check
 
@@ -265,10 +272,10 @@ def test_presentation_problems_void_all_evidence():
     assert all(r.outcome is Outcome.NOT_EVIDENCED for r in again.requirements)
 
 
-def test_trust_must_be_checked_and_policy_must_be_sane():
-    signed = [sign(c) for c in base_credentials()]
+def test_trust_must_be_checked_and_policy_must_be_sane(office):
+    signed = [office.sign(c) for c in office.base_credentials()]
     vp = vcred.create_presentation(
-        signed, HOLDER, challenge=CHALLENGE, domain=DOMAIN, expires=dt.timedelta(hours=1), now=FIXED_NOW
+        signed, office.holder, challenge=CHALLENGE, domain=DOMAIN, expires=dt.timedelta(hours=1), now=FIXED_NOW
     )
     report = vcred.verify_presentation(vp, challenge=CHALLENGE, domain=DOMAIN, now=FIXED_NOW)
     decision = evaluate(report, POLICY, now=FIXED_NOW)
@@ -279,17 +286,18 @@ def test_trust_must_be_checked_and_policy_must_be_sane():
         load_policy({**POLICY, "requirements": [{"id": "x", "kind": "astrology", "description": "?"}]})
 
 
-def test_registry_digest_is_stable():
-    registry = TrustRegistry(trust_registry(ISSUERS))
-    assert registry.digest == registry_digest(TrustRegistry(json.loads(json.dumps(trust_registry(ISSUERS)))).document)
+def test_registry_digest_is_stable(office):
+    registry = TrustRegistry(trust_registry(office.issuers))
+    document = json.loads(json.dumps(trust_registry(office.issuers)))
+    assert registry.digest == registry_digest(TrustRegistry(document).document)
 
 
-def test_registry_must_be_the_anchored_version():
+def test_registry_must_be_the_anchored_version(office):
     from vcred.ledger import Ledger, LedgerClient, make_entry
 
     ledger = Ledger.in_memory(origin="o", operator_name="op", operator_key=insecure_seeded_key("registry op"))
-    office = insecure_seeded_key("registry office")
-    document = trust_registry(ISSUERS)
+    publisher = insecure_seeded_key("registry office")
+    document = trust_registry(office.issuers)
     registry = TrustRegistry(document)
 
     def client():
@@ -306,13 +314,13 @@ def test_registry_must_be_the_anchored_version():
                 make_entry(
                     "trust-registry",
                     {
-                        "publisher": office.public_key.did_key,
+                        "publisher": publisher.public_key.did_key,
                         "url": registry.document.id,
                         "version": version,
                         "sha256": digest,
                     },
-                    submitter=f"{office.public_key.did_key}#{office.public_key.multibase}",
-                    key=office,
+                    submitter=f"{publisher.public_key.did_key}#{publisher.public_key.multibase}",
+                    key=publisher,
                     timestamp=int(dt.datetime.now(dt.UTC).timestamp()),
                 )
             ]
