@@ -21,7 +21,7 @@ from vcred._files import write_atomically
 from vcred.crypto.keys import Ed25519PublicKey, Ed25519SigningKey
 from vcred.did.ledger import DID_KINDS, LedgerDidResolver, method_id, replay
 from vcred.did.resolver import DIDResolver, resolve_verification_method, split_did_url
-from vcred.errors import LedgerError, ResolutionError, SplitView, StorageError
+from vcred.errors import LedgerError, ResolutionError, SplitView, StorageError, UsageError
 from vcred.ledger.checkpoint import (
     Checkpoint,
     SignedCheckpoint,
@@ -31,7 +31,7 @@ from vcred.ledger.checkpoint import (
     open_checkpoint,
     sign_checkpoint,
 )
-from vcred.ledger.entries import MAX_ENTRY_BYTES, Entry, index_terms, parse_entry
+from vcred.ledger.entries import MAX_ENTRY_BYTES, PUBLICATION_KINDS, Entry, index_terms, parse_entry
 from vcred.ledger.merkle import (
     MemoryTree,
     consistency_proof,
@@ -151,6 +151,7 @@ class Ledger:
         nodes = _BatchNodes(self.store)
         stored: list[StoredEntry] = []
         batch_did_events: dict[str, list[tuple[Entry, bytes]]] = {}
+        batch_publications: dict[str, list[Entry]] = {}
         submitter_keys: dict[str, Ed25519PublicKey] = {}
         with SignatureBatch(expected=len(entries), use_helpers=self._signature_helpers) as signatures:
             start = self.size
@@ -161,7 +162,7 @@ class Ledger:
                 seen.add(leaf)
                 if abs(entry.timestamp - moment) > MAX_CLOCK_SKEW:
                     raise LedgerError(f"entry {offset} is dated {entry.timestamp}, too far from the ledger's clock")
-                key = self._authorise(entry, leaf, batch_did_events, stored, submitter_keys)
+                key = self._authorise(entry, leaf, batch_did_events, batch_publications, submitter_keys)
                 if key is not None:
                     signatures.add(offset, key, entry.signed_bytes, entry.signature)
                 index = start + offset
@@ -180,7 +181,7 @@ class Ledger:
         entry: Entry,
         leaf: bytes,
         batch_did_events: dict[str, list[tuple[Entry, bytes]]],
-        stored: list[StoredEntry],
+        batch_publications: dict[str, list[Entry]],
         keys: dict[str, Ed25519PublicKey],
     ) -> Ed25519PublicKey | None:
         """Check the entry may be appended; return the key its signature must verify with (None: checked here)."""
@@ -201,12 +202,29 @@ class Ledger:
             key = state.current.key
         else:
             key = self._submitter_key(entry.submitter, keys)
-        if entry.kind in ("status-list", "trust-registry"):
-            pending = [s for s in stored if s.kind == entry.kind and s.subject == entry.subject]
-            previous = [*self.store.entries_about(entry.subject, [entry.kind]), *pending]
-            if previous and parse_entry(previous[-1].raw).payload["version"] >= entry.payload["version"]:
-                raise LedgerError(f"{entry.kind} version {entry.payload['version']} does not advance (rollback)")
+        if entry.kind in PUBLICATION_KINDS:
+            url = entry.payload["url"]
+            if url not in batch_publications:
+                batch_publications[url] = self._publications(url)
+            _check_publication(entry, batch_publications[url])
+            batch_publications[url].append(entry)
         return key
+
+    def _publications(self, url: str) -> list[Entry]:
+        """Every status-list and trust-registry entry anchored at ``url``, in log order, read from their bytes.
+
+        The store's columns only find the rows; each row's bytes must hash to the tree's own leaf and say what
+        its columns say, and the owner and versions are read from those bytes, never from a column.
+        """
+        found = []
+        for stored in self.store.entries_about(url, PUBLICATION_KINDS):
+            if leaf_hash(stored.raw) != self.store.node(0, stored.index):
+                raise LedgerError(f"entry {stored.index} was modified in storage: its bytes no longer match the tree")
+            entry = _check_columns(stored)
+            if entry.kind not in PUBLICATION_KINDS or entry.payload["url"] != url:
+                raise LedgerError(f"entry {stored.index}'s indexed columns do not match its bytes")
+            found.append(entry)
+        return found
 
     def _submitter_key(self, submitter: str, keys: dict[str, Ed25519PublicKey]) -> Ed25519PublicKey:
         """The submitter's assertion key in force now (resolved once per batch).
@@ -335,8 +353,29 @@ class Ledger:
                 raise LedgerError("the ledger's history no longer matches its own signed checkpoint")
 
 
-def _check_columns(stored: StoredEntry) -> None:
-    """Refuse a row whose indexed columns (kind, subject, time) are not what its entry bytes say.
+def _check_publication(entry: Entry, earlier: Sequence[Entry]) -> None:
+    """An anchored URL has an owner: the DID whose entry first anchored it (of either publication kind).
+
+    Only the owner may anchor the URL again, and its versions must advance; entries by anyone else (written by an
+    operator that did not enforce this rule) neither own the URL nor count for its versions.
+    """
+    url = entry.payload["url"]
+    if earlier and earlier[0].author != entry.author:
+        raise LedgerError(
+            f"{url} is anchored by {earlier[0].author}: only that DID may anchor new versions of it, not "
+            f"{entry.author}",
+            hint="publish under a URL of your own",
+        )
+    own = [e for e in earlier if e.kind == entry.kind and e.author == entry.author]
+    if own and own[-1].payload["version"] >= entry.payload["version"]:
+        raise LedgerError(
+            f"{entry.kind} version {entry.payload['version']} of {url} does not advance past version "
+            f"{own[-1].payload['version']} (rollback)"
+        )
+
+
+def _check_columns(stored: StoredEntry) -> Entry:
+    """Refuse a row whose indexed columns (kind, subject, time) are not what its entry bytes say; the parsed entry.
 
     The operator finds a DID's events and a list's versions through these columns; one edited column would hide
     an event (a key rotation, say) from every lookup while every hash still matches.
@@ -352,6 +391,7 @@ def _check_columns(stored: StoredEntry) -> None:
                 f"entry {stored.index}'s indexed {column} column does not match its bytes: the database was edited",
                 hint="restore the ledger database from a backup or a replica; its index cannot be trusted",
             )
+    return entry
 
 
 class Witness:
@@ -533,6 +573,8 @@ class LedgerClient:
         self._tree = MemoryTree()  # leaf hashes of the entries this client verified, in log order
         self._index: dict[tuple[str, str], list[int]] = {}  # (subject, kind) -> positions
         self._anchors: dict[tuple[str, str], list[int]] = {}  # (issuer, batch root) -> positions
+        # (subject, kind) -> author -> positions, authors in the order of their first entry
+        self._authored: dict[tuple[str, str], dict[str, list[int]]] = {}
         self._entries: dict[int, ProvenEntry] = {}
         # a DID's events for the trusted checkpoint: verifying one credential resolves its issuer several times
         self._did_events: dict[str, list[ProvenEntry]] = {}
@@ -605,7 +647,7 @@ class LedgerClient:
     def _extend(self, checkpoint: Checkpoint) -> None:
         """Fetch the entries after the indexed ones, check they rebuild ``checkpoint``'s root, index them."""
         start = self._tree.size
-        found: list[tuple[str, str, str]] = []
+        found: list[tuple[str, str, str, str]] = []
         try:
             for low in range(start, checkpoint.size, _FETCH_CHUNK):
                 high = min(low + _FETCH_CHUNK, checkpoint.size)
@@ -616,10 +658,11 @@ class LedgerClient:
                     if not isinstance(raw, bytes) or len(raw) > MAX_ENTRY_BYTES:
                         raise LedgerError(f"ledger entry {low + offset} is not an entry")
                     try:
-                        kind, subject, root = index_terms(raw)  # fully parsed (and checked) when a lookup reads it
+                        # fully parsed (and checked) when a lookup reads it
+                        kind, subject, root, author = index_terms(raw)
                     except LedgerError as exc:
                         raise LedgerError(f"ledger entry {low + offset} is malformed: {exc.message}") from None
-                    found.append((subject, kind, root))
+                    found.append((subject, kind, root, author))
                     self._tree.append(leaf_hash(raw))
             if self._tree.root() != checkpoint.root_hash:
                 raise LedgerError(
@@ -628,8 +671,10 @@ class LedgerClient:
         except BaseException:
             self._truncate(start)
             raise
-        for position, (subject, kind, root) in enumerate(found, start):
+        for position, (subject, kind, root, author) in enumerate(found, start):
             self._index.setdefault((subject, kind), []).append(position)
+            if author:
+                self._authored.setdefault((subject, kind), {}).setdefault(author, []).append(position)
             if root:
                 self._anchors.setdefault((subject, root), []).append(position)
 
@@ -707,7 +752,30 @@ class LedgerClient:
         """A did:vcred resolver that trusts only proven events."""
         return LedgerDidResolver(self)
 
-    def latest(self, subject: str, kind: str) -> ProvenEntry | None:
-        """The newest proven entry of ``kind`` about ``subject`` (e.g. a status list URL)."""
-        positions = self._positions(subject, [kind])
-        return self._entry(positions[-1]) if positions else None
+    def latest(self, subject: str, kind: str, *, author: str) -> ProvenEntry | None:
+        """The newest proven entry of ``kind`` about ``subject`` (e.g. a status list URL) that ``author`` signed.
+
+        Never "the newest entry about the URL": anyone can sign an entry naming any URL, so the caller says whose
+        word it takes (a status list's issuer, the publisher an office configured for its trust registry), and
+        entries by everyone else are not read. Found through the client's own index of verified bytes; the entry
+        returned is proven, its signature checked, and its author and URL read again from it.
+        """
+        if not author:
+            raise UsageError("say whose entry to take: latest(subject, kind, author=DID)")
+        self._require()
+        positions = self._authored.get((subject, kind), {}).get(author)
+        if not positions:
+            return None
+        proven = self._entry(positions[-1])
+        if (proven.entry.kind, proven.entry.subject, proven.entry.author) != (kind, subject, author):
+            raise LedgerError(f"ledger entry {proven.index} is not the entry this client indexed")
+        return proven
+
+    def authors(self, subject: str, kind: str) -> list[str]:
+        """The DIDs that claim entries of ``kind`` about ``subject``, in order of their first entry.
+
+        What the verified bytes name, not a proof that each signed: read one with :meth:`latest` to prove it. For
+        messages and for refusing to guess whose entry counts, never for choosing one.
+        """
+        self._require()
+        return list(self._authored.get((subject, kind), {}))

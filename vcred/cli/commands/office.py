@@ -27,6 +27,7 @@ from vcred.cli.render import print_decision, print_report
 from vcred.errors import UsageError
 from vcred.policy import TrustRegistry, evaluate, load_policy
 from vcred.policy.html import decision_html
+from vcred.report import CheckStatus
 
 
 def _json_object(path: Path, what: str) -> dict[str, Any]:
@@ -43,6 +44,13 @@ def credential_check(
     challenge: Annotated[str, typer.Option(help="The challenge you gave the radiologist.")],
     domain: Annotated[str, typer.Option(help="Your domain, as given to the radiologist.")],
     trust: Annotated[Path | None, typer.Option(help="Your trust registry (JSON).")] = None,
+    registry_publisher: Annotated[
+        str | None,
+        typer.Option(
+            help="The DID you trust to anchor your trust registry in the ledger: only its anchors count, and the "
+            "registry must be its latest anchored version. Not read from the registry: anyone can anchor any URL."
+        ),
+    ] = None,
     accreditations: Annotated[
         list[Path] | None, typer.Option(help="Accreditation credentials (chains of trust); repeatable.")
     ] = None,
@@ -54,7 +62,8 @@ def credential_check(
     """Verify a presentation and decide it against your policy; exit code 0 only when approved.
 
     Example: vcred credential-check vp.json --policy policy.json --trust registry.json
-    --accreditations accme-glie.json --challenge n-4711 --domain credentialing.stmarys.example --html decision.html
+    --registry-publisher did:vcred:… --accreditations accme-glie.json --challenge n-4711
+    --domain credentialing.stmarys.example --html decision.html
     """
     loaded = load_policy(_json_object(policy, "policy"))
     env = verifier_environment(data_dir)
@@ -68,13 +77,23 @@ def credential_check(
         )
     elif loaded.requireTrustedIssuers:
         raise UsageError("this policy requires trusted issuers: pass --trust registry.json")
+    if registry_publisher is not None and (registry is None or "ledger" not in env):
+        raise UsageError(
+            "--registry-publisher checks the trust registry's ledger anchor: it needs --trust and a ledger",
+            hint="configure the ledger with `vcred ledger trust` (or drop --registry-publisher)",
+        )
     report = vcred.verify_presentation(
         read_input(presentation), challenge=challenge, domain=domain, trust=registry, **env
     )
     decision = evaluate(report, loaded, now=utcnow())
-    # with a ledger at hand, the registry must be the version its publisher anchored (if it anchored any)
-    anchor = registry.check_anchored(env["ledger"]) if registry is not None and "ledger" in env else None
-    stale = anchor is not None and "anchored_version" in anchor.details
+    # with a ledger at hand, the registry must be the latest version the publisher the office named anchored;
+    # without one named, an anchor by anybody is refused rather than believed (see TrustRegistry.check_anchored)
+    anchor = (
+        registry.check_anchored(env["ledger"], publisher=registry_publisher)
+        if registry is not None and "ledger" in env
+        else None
+    )
+    refused = anchor is not None and anchor.status is CheckStatus.FAILED
     if html is not None:
         write_atomically(html, decision_html(decision, report).encode("utf-8"))
     if json_output:
@@ -90,7 +109,15 @@ def credential_check(
             print_report(console, report)
         print_decision(console, decision)
         if anchor is not None:
-            console.print(Text.assemble("trust registry: ", (anchor.reason, "red" if stale else "")))
+            console.print(Text.assemble("trust registry: ", (anchor.reason, "red" if refused else "")))
+            if registry_publisher is None:
+                console.print(
+                    Text(
+                        "notice: no --registry-publisher given, so this registry was not checked against its "
+                        "publisher's anchor in the ledger",
+                        "yellow",
+                    )
+                )
         if html is not None:
             console.print(f"HTML report: {html}")
-    raise typer.Exit(EXIT_OK if decision.approved and not stale else EXIT_FAILED)
+    raise typer.Exit(EXIT_OK if decision.approved and not refused else EXIT_FAILED)
