@@ -85,3 +85,20 @@ def test_a_strangers_anchor_neither_freezes_nor_vouches_for_the_boards_list(boar
     report, checks = verify(local, credential, later + timedelta(minutes=1), url)
     assert not report.verified and checks["vc.status.revocation"].code == "CREDENTIAL_REVOKED"
     assert checks["vc.ledger.status_list"].ok and "version 3" in checks["vc.ledger.status_list"].reason
+
+
+def test_a_strangers_entry_about_the_boards_list_does_not_hold_up_its_rotation(board, monkeypatch):
+    """Before rotating, the board waits until the clock leaves the last second its key was used in: its own uses."""
+    import vcred.issuer
+    from vcred._time import utcnow
+
+    local, account, _ = board
+    url = account.lists["revocation"].url
+    _, entry = strangers_anchor(url, b"{}", utcnow() + timedelta(days=1))  # dated far ahead of the clock
+    force_append(local.ledger(), entry)
+
+    def no_waiting(seconds):
+        raise AssertionError("the board waited for another DID's entry")
+
+    monkeypatch.setattr(vcred.issuer.time, "sleep", no_waiting)
+    account._after_last_use(local.ledger())

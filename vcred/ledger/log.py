@@ -1,6 +1,7 @@
 """The ledger (append, checkpoints, proofs), the witnesses that cosign it, and the client verifiers use.
 
-The ledger checks every entry's signature before appending, refuses replays and rollbacks, publishes one
+The ledger checks every entry's signature before appending, refuses replays, rollbacks and anchors of a URL that
+another DID anchored first (an anchored status list or trust registry has an owner), publishes one
 checkpoint per batch (cosigned by its witnesses) and never serves a proof it has not verified against its own root.
 A client reads a read-only source, trusts nothing it says unless it is proven against a checkpoint signed by the
 operator (and cosigned by a quorum of distinct witness keys when configured), and answers lookups from an index it
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -151,7 +152,7 @@ class Ledger:
         nodes = _BatchNodes(self.store)
         stored: list[StoredEntry] = []
         batch_did_events: dict[str, list[tuple[Entry, bytes]]] = {}
-        batch_publications: dict[str, list[Entry]] = {}
+        batch_publications: dict[str, _Anchored] = {}
         submitter_keys: dict[str, Ed25519PublicKey] = {}
         with SignatureBatch(expected=len(entries), use_helpers=self._signature_helpers) as signatures:
             start = self.size
@@ -181,7 +182,7 @@ class Ledger:
         entry: Entry,
         leaf: bytes,
         batch_did_events: dict[str, list[tuple[Entry, bytes]]],
-        batch_publications: dict[str, list[Entry]],
+        batch_publications: dict[str, _Anchored],
         keys: dict[str, Ed25519PublicKey],
     ) -> Ed25519PublicKey | None:
         """Check the entry may be appended; return the key its signature must verify with (None: checked here)."""
@@ -205,26 +206,36 @@ class Ledger:
         if entry.kind in PUBLICATION_KINDS:
             url = entry.payload["url"]
             if url not in batch_publications:
-                batch_publications[url] = self._publications(url)
-            _check_publication(entry, batch_publications[url])
-            batch_publications[url].append(entry)
+                batch_publications[url] = self._anchored(url)
+            batch_publications[url].admit(entry)
         return key
 
-    def _publications(self, url: str) -> list[Entry]:
-        """Every status-list and trust-registry entry anchored at ``url``, in log order, read from their bytes.
+    def _anchored(self, url: str) -> _Anchored:
+        """Who owns ``url`` and the latest version the owner anchored of each kind, read from entry bytes.
 
-        The store's columns only find the rows; each row's bytes must hash to the tree's own leaf and say what
-        its columns say, and the owner and versions are read from those bytes, never from a column.
+        The store's columns only find the rows; each row read must hash to the tree's own leaf and say what its
+        columns say, and the owner and versions come from those bytes, never from a column. The first row names
+        the owner; the owner's latest of each kind is found from the end (in a ledger that enforces ownership,
+        the last row).
         """
-        found = []
-        for stored in self.store.entries_about(url, PUBLICATION_KINDS):
-            if leaf_hash(stored.raw) != self.store.node(0, stored.index):
-                raise LedgerError(f"entry {stored.index} was modified in storage: its bytes no longer match the tree")
-            entry = _check_columns(stored)
-            if entry.kind not in PUBLICATION_KINDS or entry.payload["url"] != url:
-                raise LedgerError(f"entry {stored.index}'s indexed columns do not match its bytes")
-            found.append(entry)
-        return found
+        rows = self.store.entries_about(url, PUBLICATION_KINDS)
+        state = _Anchored(url, self._row_entry(rows[0], url).author if rows else None)
+        for kind in PUBLICATION_KINDS:
+            for stored in reversed([r for r in rows if r.kind == kind]):
+                entry = self._row_entry(stored, url)
+                if entry.author == state.owner:
+                    state.versions[kind] = entry.payload["version"]
+                    break
+        return state
+
+    def _row_entry(self, stored: StoredEntry, url: str) -> Entry:
+        """A publication row's entry, refused unless its bytes are the tree's leaf and match its columns."""
+        if leaf_hash(stored.raw) != self.store.node(0, stored.index):
+            raise LedgerError(f"entry {stored.index} was modified in storage: its bytes no longer match the tree")
+        entry = _check_columns(stored)
+        if entry.kind not in PUBLICATION_KINDS or entry.payload["url"] != url:
+            raise LedgerError(f"entry {stored.index}'s indexed columns do not match its bytes")
+        return entry
 
     def _submitter_key(self, submitter: str, keys: dict[str, Ed25519PublicKey]) -> Ed25519PublicKey:
         """The submitter's assertion key in force now (resolved once per batch).
@@ -353,25 +364,35 @@ class Ledger:
                 raise LedgerError("the ledger's history no longer matches its own signed checkpoint")
 
 
-def _check_publication(entry: Entry, earlier: Sequence[Entry]) -> None:
-    """An anchored URL has an owner: the DID whose entry first anchored it (of either publication kind).
+@dataclass
+class _Anchored:
+    """An anchored URL's owner (the DID whose entry first anchored it, of either kind) and its latest versions."""
 
-    Only the owner may anchor the URL again, and its versions must advance; entries by anyone else (written by an
-    operator that did not enforce this rule) neither own the URL nor count for its versions.
-    """
-    url = entry.payload["url"]
-    if earlier and earlier[0].author != entry.author:
-        raise LedgerError(
-            f"{url} is anchored by {earlier[0].author}: only that DID may anchor new versions of it, not "
-            f"{entry.author}",
-            hint="publish under a URL of your own",
-        )
-    own = [e for e in earlier if e.kind == entry.kind and e.author == entry.author]
-    if own and own[-1].payload["version"] >= entry.payload["version"]:
-        raise LedgerError(
-            f"{entry.kind} version {entry.payload['version']} of {url} does not advance past version "
-            f"{own[-1].payload['version']} (rollback)"
-        )
+    url: str
+    owner: str | None
+    versions: dict[str, int] = field(default_factory=dict)
+
+    def admit(self, entry: Entry) -> None:
+        """Accept one more anchor of the URL, or raise LedgerError: only the owner anchors it, at advancing versions.
+
+        Entries by anyone else (in a log written by an operator that did not enforce this) neither own the URL
+        nor count for its versions.
+        """
+        if self.owner is None:
+            self.owner = entry.author
+        if entry.author != self.owner:
+            raise LedgerError(
+                f"{self.url} is anchored by {self.owner}: only that DID may anchor new versions of it, not "
+                f"{entry.author}",
+                hint="publish under a URL of your own",
+            )
+        latest = self.versions.get(entry.kind)
+        if latest is not None and latest >= entry.payload["version"]:
+            raise LedgerError(
+                f"{entry.kind} version {entry.payload['version']} of {self.url} does not advance past version "
+                f"{latest} (rollback)"
+            )
+        self.versions[entry.kind] = entry.payload["version"]
 
 
 def _check_columns(stored: StoredEntry) -> Entry:
@@ -537,8 +558,8 @@ class LedgerClient:
     ``source`` is a read-only :class:`LedgerSource` (given the operator's :class:`Ledger`, the client keeps only
     its :meth:`Ledger.reader`). For every checkpoint it adopts, the client fetches the entries it has not seen,
     checks that they rebuild the checkpoint's root, and indexes them by what their bytes say; "the events of a
-    DID" and "the latest publication of a URL" are answered from that index, so storage that hides or relabels
-    an entry cannot change an answer. Entries are checked again against their verified leaf hash when read, and
+    DID" and "the latest publication of a URL by a given author" are answered from that index, so storage that
+    hides or relabels an entry cannot change an answer. Entries are checked again against their verified leaf hash when read, and
     their signatures against the key their submitter had in force when they were entered.
 
     ``witnesses`` (name → key) and ``quorum``: a checkpoint needs cosignatures by ``quorum`` distinct witness keys.
@@ -739,7 +760,8 @@ class LedgerClient:
 
     def proven_entries(self, subject: str, kind: str, *, containing: bytes = b"") -> list[ProvenEntry]:
         """Entries of ``kind`` about ``subject`` in the trusted checkpoint, each proven (``containing``: only those
-        whose bytes contain it)."""
+        whose bytes contain it). Whoever wrote them: anyone can sign an entry naming any URL, so a caller that takes
+        one entry's word uses :meth:`latest` with its author instead."""
         found = [self._entry(i) for i in self._positions(subject, [kind])]
         return [p for p in found if containing in p.entry.raw]
 
