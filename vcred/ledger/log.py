@@ -559,8 +559,8 @@ class LedgerClient:
     its :meth:`Ledger.reader`). For every checkpoint it adopts, the client fetches the entries it has not seen,
     checks that they rebuild the checkpoint's root, and indexes them by what their bytes say; "the events of a
     DID" and "the latest publication of a URL by a given author" are answered from that index, so storage that
-    hides or relabels an entry cannot change an answer. Entries are checked again against their verified leaf hash when read, and
-    their signatures against the key their submitter had in force when they were entered.
+    hides or relabels an entry cannot change an answer. Entries are checked again against their verified leaf
+    hash when read, and their signatures against the key their submitter had in force when they were entered.
 
     ``witnesses`` (name → key) and ``quorum``: a checkpoint needs cosignatures by ``quorum`` distinct witness keys.
     ``trusted``: the last checkpoint note this verifier trusted (kept between runs); a newer one must extend it.
