@@ -95,6 +95,17 @@ def test_the_verifier_ignores_a_strangers_anchor_the_operator_accepted(world):
     assert client(world).latest(URL, "status-list", author=world.did).entry.payload["version"] == 3
 
 
+def test_a_replayed_older_anchor_by_the_issuer_is_not_its_latest_word(world):
+    """An operator that does not refuse replays appended the board's version 1 again, after version 2."""
+    publish(world, 1, BEFORE)
+    first = world.ledger.entry(1).raw
+    publish(world, 2, AFTER)
+    force_append(world.ledger, first)
+    verifier = client(world)
+    assert verifier.latest(URL, "status-list", author=world.did).index == 2
+    assert not check_status_list_anchored(verifier, URL, BEFORE, issuer=world.did).ok
+
+
 def test_a_list_without_an_issuer_has_no_anchor(world):
     publish(world, 1, BEFORE)
     check = check_status_list_anchored(client(world), URL, BEFORE, issuer="")

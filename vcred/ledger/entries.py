@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from vcred.crypto import multibase
 from vcred.crypto.keys import Ed25519PublicKey, Ed25519SigningKey
@@ -197,8 +197,18 @@ def parse_entry(raw: bytes) -> Entry:
     )
 
 
-def index_terms(raw: bytes) -> tuple[str, str, str, str]:
-    """(kind, subject, batch root or "", author) as :func:`parse_entry` would read them, to build an index quickly.
+class IndexTerms(NamedTuple):
+    """What a client indexes an entry by, read from its bytes before its signature is checked."""
+
+    kind: str
+    subject: str
+    root: str  # a batch anchor's Merkle root (hex), else ""
+    author: str  # the DID the entry speaks for ("" for DID events)
+    version: int  # a publication's version, else -1
+
+
+def index_terms(raw: bytes) -> IndexTerms:
+    """The index terms of an entry as :func:`parse_entry` would read them, to build an index quickly.
 
     Reads the same JSON values parse_entry reads; an entry it would refuse is refused again (LedgerError) when an
     index lookup reads it, so a malformed entry can never be an answer.
@@ -209,10 +219,13 @@ def index_terms(raw: bytes) -> tuple[str, str, str, str]:
         subject = payload.get("did") or payload.get("url") or payload.get("issuer") or ""
         root = payload.get("root", "") if kind == "batch-anchor" else ""
         author = _author(kind, payload)
+        version = payload.get("version", -1) if kind in PUBLICATION_KINDS else -1
     except (ValueError, RecursionError, TypeError, KeyError, AttributeError):
         parse_entry(raw)  # raises the precise reason
         raise LedgerError("the entry is malformed") from None
     if not all(isinstance(v, str) for v in (kind, subject, root, author)):
         parse_entry(raw)
         raise LedgerError("the entry is malformed")
-    return kind, str(subject), root, author
+    if not _count(version):
+        version = -1  # refused when read, if it is ever the answer
+    return IndexTerms(kind, str(subject), root, author, version)

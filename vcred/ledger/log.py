@@ -32,7 +32,7 @@ from vcred.ledger.checkpoint import (
     open_checkpoint,
     sign_checkpoint,
 )
-from vcred.ledger.entries import MAX_ENTRY_BYTES, PUBLICATION_KINDS, Entry, index_terms, parse_entry
+from vcred.ledger.entries import MAX_ENTRY_BYTES, PUBLICATION_KINDS, Entry, IndexTerms, index_terms, parse_entry
 from vcred.ledger.merkle import (
     MemoryTree,
     consistency_proof,
@@ -594,8 +594,9 @@ class LedgerClient:
         self._tree = MemoryTree()  # leaf hashes of the entries this client verified, in log order
         self._index: dict[tuple[str, str], list[int]] = {}  # (subject, kind) -> positions
         self._anchors: dict[tuple[str, str], list[int]] = {}  # (issuer, batch root) -> positions
-        # (subject, kind) -> author -> positions, authors in the order of their first entry
-        self._authored: dict[tuple[str, str], dict[str, list[int]]] = {}
+        # (subject, kind) -> author -> (version, position) of the author's latest version, authors in the order
+        # of their first entry
+        self._authored: dict[tuple[str, str], dict[str, tuple[int, int]]] = {}
         self._entries: dict[int, ProvenEntry] = {}
         # a DID's events for the trusted checkpoint: verifying one credential resolves its issuer several times
         self._did_events: dict[str, list[ProvenEntry]] = {}
@@ -668,7 +669,7 @@ class LedgerClient:
     def _extend(self, checkpoint: Checkpoint) -> None:
         """Fetch the entries after the indexed ones, check they rebuild ``checkpoint``'s root, index them."""
         start = self._tree.size
-        found: list[tuple[str, str, str, str]] = []
+        found: list[IndexTerms] = []
         try:
             for low in range(start, checkpoint.size, _FETCH_CHUNK):
                 high = min(low + _FETCH_CHUNK, checkpoint.size)
@@ -679,11 +680,10 @@ class LedgerClient:
                     if not isinstance(raw, bytes) or len(raw) > MAX_ENTRY_BYTES:
                         raise LedgerError(f"ledger entry {low + offset} is not an entry")
                     try:
-                        # fully parsed (and checked) when a lookup reads it
-                        kind, subject, root, author = index_terms(raw)
+                        terms = index_terms(raw)  # fully parsed (and checked) when a lookup reads it
                     except LedgerError as exc:
                         raise LedgerError(f"ledger entry {low + offset} is malformed: {exc.message}") from None
-                    found.append((subject, kind, root, author))
+                    found.append(terms)
                     self._tree.append(leaf_hash(raw))
             if self._tree.root() != checkpoint.root_hash:
                 raise LedgerError(
@@ -692,10 +692,13 @@ class LedgerClient:
         except BaseException:
             self._truncate(start)
             raise
-        for position, (subject, kind, root, author) in enumerate(found, start):
+        for position, (kind, subject, root, author, version) in enumerate(found, start):
             self._index.setdefault((subject, kind), []).append(position)
             if author:
-                self._authored.setdefault((subject, kind), {}).setdefault(author, []).append(position)
+                authors = self._authored.setdefault((subject, kind), {})
+                # the highest version wins, the latest entry among equals: a replay of an older entry never does
+                if version >= authors.get(author, (-1, -1))[0]:
+                    authors[author] = (version, position)
             if root:
                 self._anchors.setdefault((subject, root), []).append(position)
 
@@ -775,20 +778,22 @@ class LedgerClient:
         return LedgerDidResolver(self)
 
     def latest(self, subject: str, kind: str, *, author: str) -> ProvenEntry | None:
-        """The newest proven entry of ``kind`` about ``subject`` (e.g. a status list URL) that ``author`` signed.
+        """The latest proven entry of ``kind`` about ``subject`` (e.g. a status list URL) that ``author`` signed.
 
         Never "the newest entry about the URL": anyone can sign an entry naming any URL, so the caller says whose
         word it takes (a status list's issuer, the publisher an office configured for its trust registry), and
-        entries by everyone else are not read. Found through the client's own index of verified bytes; the entry
-        returned is proven, its signature checked, and its author and URL read again from it.
+        entries by everyone else are not read. Latest means the author's highest version (the last entry among
+        equal versions), not the last position: a copy of the author's older entry appended again is a replay,
+        never a newer word. Found through the client's own index of verified bytes; the entry returned is proven,
+        its signature checked, and its author and URL read again from it.
         """
         if not author:
             raise UsageError("say whose entry to take: latest(subject, kind, author=DID)")
         self._require()
-        positions = self._authored.get((subject, kind), {}).get(author)
-        if not positions:
+        found = self._authored.get((subject, kind), {}).get(author)
+        if found is None:
             return None
-        proven = self._entry(positions[-1])
+        proven = self._entry(found[1])
         if (proven.entry.kind, proven.entry.subject, proven.entry.author) != (kind, subject, author):
             raise LedgerError(f"ledger entry {proven.index} is not the entry this client indexed")
         return proven
