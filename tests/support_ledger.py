@@ -39,3 +39,36 @@ class World:
         for witness in self.witnesses:
             note = witness.cosign(note, proof, now=FIXED_NOW)
         return note
+
+
+def force_append(ledger: Ledger, raw: bytes) -> int:
+    """Append an entry as an operator that enforces none of the ledger's write rules would, and sign a checkpoint.
+
+    Verifiers must not rely on the operator: what such an entry can do to them is what these tests measure.
+    """
+    from vcred.ledger import leaf_hash, parse_entry
+    from vcred.ledger.log import _BatchNodes
+    from vcred.ledger.store import StoredEntry
+
+    entry, leaf = parse_entry(raw), leaf_hash(raw)
+    with ledger.store.writing():
+        index = ledger.store.size()
+        nodes = _BatchNodes(ledger.store)
+        nodes.add_leaf(index, leaf)
+        stored = StoredEntry(index, leaf, raw, entry.kind, entry.subject, entry.timestamp)
+        ledger.store.append([stored], [(level, i, value) for (level, i), value in nodes.pending.items()])
+    ledger.checkpoint()
+    return index
+
+
+def did_key_entry(key_seed: str, kind: str, payload: dict, *, timestamp: int = T0) -> tuple[str, bytes]:
+    """(DID, entry) for an entry signed by a plain did:key, speaking for itself (``payload`` without the author)."""
+    from vcred.ledger import make_entry
+
+    key = insecure_seeded_key(key_seed)
+    did = key.public_key.did_key
+    author = "issuer" if kind == "status-list" else "publisher"
+    entry = make_entry(
+        kind, {author: did, **payload}, submitter=f"{did}#{key.public_key.multibase}", key=key, timestamp=timestamp
+    )
+    return did, entry

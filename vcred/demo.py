@@ -167,7 +167,7 @@ def run(root: Path, console: Console) -> int:
     )
     ledger.append([registry_entry], now=now)
     _cosign(client, console)
-    registry_anchor = registry.check_anchored(client)
+    registry_anchor = registry.check_anchored(client, publisher=hospital.did)  # the office's configured publisher
     console.print(f"Trust registry: {registry_anchor.reason}")
 
     console.rule("[bold]4. Dr. Okafor presents five categories to St. Mary's, for 48 hours")

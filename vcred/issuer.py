@@ -29,7 +29,7 @@ from vcred.did.ledger import DidState, commitment, create_event, deactivate_even
 from vcred.errors import LedgerError, NotInIssuanceRecordError, NotIssuedHereError, UsageError
 from vcred.issue import issue_credential
 from vcred.ledger.anchors import BatchProof, build_batch, credential_hash
-from vcred.ledger.entries import make_entry
+from vcred.ledger.entries import make_entry, parse_entry
 from vcred.ledger.log import Ledger
 from vcred.local import LocalSetting, read_json, write_secret_json
 from vcred.model.families import build_credential
@@ -675,7 +675,16 @@ class IssuerAccount:
         """
         kinds = ["did-create", "did-rotate", "batch-anchor", "status-list"]
         subjects = [self.did, *(sl.url for sl in self.lists.values())]
-        last = max((e.timestamp for s in subjects for e in ledger.entries_about(s, kinds)), default=0)
+        # this issuer's own entries only: another DID's entry naming one of its list URLs is not a use of its key
+        last = max(
+            (
+                e.timestamp
+                for s in subjects
+                for e in ledger.entries_about(s, kinds)
+                if parse_entry(e.raw).author in ("", self.did)
+            ),
+            default=0,
+        )
         while int(utcnow().timestamp()) <= last:
             time.sleep(0.05)
         return utcnow()

@@ -69,7 +69,22 @@ def test_a_registry_that_is_not_the_anchored_version_is_refused(office_files):
         timestamp=int(now.timestamp()),
     )
     LocalSetting(tmp_path / "data").ledger().append([entry], now=now)
-    refused = invoke(tmp_path, names, "--json")
+    refused = invoke(tmp_path, names, "--json", "--registry-publisher", did)
     assert refused.exit_code == 1
     anchor = json.loads(refused.output)["trustRegistry"]
     assert anchor["status"] == "failed" and "outdated copy" in anchor["reason"]
+    # without a publisher named, an anchor of the registry's URL is neither believed nor ignored
+    unattributed = invoke(tmp_path, names, "--json")
+    assert unattributed.exit_code == 1
+    anchor = json.loads(unattributed.output)["trustRegistry"]
+    assert anchor["status"] == "failed" and did in anchor["reason"] and anchor["details"]["anchored_by"] == [did]
+    current = make_entry(
+        "trust-registry",
+        {"publisher": did, "url": registry.document.id, "version": 2, "sha256": registry.digest},
+        submitter=f"{did}#{office_key.public_key.multibase}",
+        key=office_key,
+        timestamp=int(now.timestamp()),
+    )
+    LocalSetting(tmp_path / "data").ledger().append([current], now=now)
+    approved = invoke(tmp_path, names, "--registry-publisher", did)
+    assert approved.exit_code == 0 and f"as {did} anchored it" in " ".join(approved.output.split())

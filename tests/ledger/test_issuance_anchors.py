@@ -247,7 +247,7 @@ def test_finding_one_anchor_among_thousands_proves_only_that_one(world, monkeypa
     rotate(world)
     client = world.client(quorum=0)
     client.sync()
-    client.latest("https://nowhere.example/list", "status-list")  # builds the client's index up front
+    client.latest("https://nowhere.example/list", "status-list", author=world.did)  # builds the client's index up front
     entries_read = []
     original = type(client)._entry
     monkeypatch.setattr(type(client), "_entry", lambda self, i: entries_read.append(i) or original(self, i))

@@ -109,7 +109,7 @@ def outcomes(path, world, anchored, proofs, thief):
         vcred.verify_credential(c, now=T3, ledger=client, options=VerifyOptions(anchor_proofs=p))
         for c, p in ((anchored, proofs), (thief, []))
     ]
-    latest = client.latest(URL, "status-list")
+    latest = client.latest(URL, "status-list", author=world.did)
     return (
         [(r.verified, [(c.id, c.status) for c in r.checks]) for r in reports],
         latest.index if latest else None,
@@ -168,7 +168,7 @@ def test_entry_bytes_swapped_after_indexing_are_refused(world):
     client.did_events(world.did)  # index built, the create event cached
     world.ledger.store.tamper(1, world.ledger.store.entry(0).raw)
     with pytest.raises(LedgerError, match="bytes other than the ones this client verified"):
-        client.latest(URL, "status-list")
+        client.latest(URL, "status-list", author=world.did)
 
 
 def test_entries_that_do_not_rebuild_the_checkpoint_are_refused(world):
@@ -201,7 +201,7 @@ def test_an_entry_the_operator_should_have_refused_is_not_believed(world):
     client = world.client(quorum=0)
     client.sync()
     with pytest.raises(LedgerError, match="signature does not verify"):
-        client.latest(URL, "status-list")
+        client.latest(URL, "status-list", author=world.did)
 
 
 def test_a_new_checkpoint_extends_the_index_incrementally(world):

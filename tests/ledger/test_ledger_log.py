@@ -31,7 +31,7 @@ def test_append_prove_and_checkpoint(world):
     world.ledger.append([status_entry(world, 1)], now=FIXED_NOW)
     client = world.client()
     client.accept(world.cosigned())
-    proven = client.latest("https://board.example/status/1", "status-list")
+    proven = client.latest("https://board.example/status/1", "status-list", author=world.did)
     assert proven.entry.payload["version"] == 1 and proven.index == 1
 
 
@@ -199,7 +199,7 @@ def test_rewritten_entry_is_detected_by_a_client_with_an_earlier_checkpoint(worl
     client.sync()
     world.ledger.store.tamper(1, status_entry(world, 1, sha="ef" * 32))
     with pytest.raises(LedgerError):
-        client.latest("https://board.example/status/1", "status-list")
+        client.latest("https://board.example/status/1", "status-list", author=world.did)
 
 
 def test_did_rotation_pre_rotation_and_deactivation(world):

@@ -32,10 +32,22 @@ def check_issuer_anchored(client: LedgerClient, issuer: str | None, issued_at: d
     )
 
 
-def check_status_list_anchored(client: LedgerClient, url: str, served_sha256: str) -> Check:
-    """``vc.ledger.status_list``: the list the verifier was served is the latest version the issuer anchored."""
+def check_status_list_anchored(client: LedgerClient, url: str, served_sha256: str, *, issuer: str | None) -> Check:
+    """``vc.ledger.status_list``: the list the verifier was served is the latest version its issuer anchored.
+
+    ``issuer`` is the verified list credential's issuer (the status check holds it to the credential's issuer).
+    Only entries that issuer signed count: anyone may anchor an entry naming the list's URL, and the newest entry
+    about the URL by someone else (a huge version of an old list, say) must neither freeze nor vouch for the list.
+    """
+    if not issuer:
+        return Check.failed(
+            "vc.ledger.status_list",
+            "the list's issuer is unknown, so no anchor can be attributed to it",
+            "STATUS_VERIFICATION_ERROR",
+            list=url,
+        )
     try:
-        latest = client.latest(url, "status-list")
+        latest = client.latest(url, "status-list", author=issuer)
     except (LedgerError, StorageError) as exc:
         return Check.failed(
             "vc.ledger.status_list", f"cannot prove the list's anchor: {exc.message}", "STATUS_VERIFICATION_ERROR"
@@ -43,7 +55,7 @@ def check_status_list_anchored(client: LedgerClient, url: str, served_sha256: st
     if latest is None:
         return Check.failed(
             "vc.ledger.status_list",
-            f"no publication of {url} is anchored in the ledger",
+            f"no publication of {url} by its issuer {issuer} is anchored in the ledger",
             "STATUS_VERIFICATION_ERROR",
             list=url,
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from vcred.crypto import multibase
 from vcred.crypto.keys import Ed25519PublicKey, Ed25519SigningKey
@@ -62,6 +62,15 @@ _PAYLOADS: dict[str, dict[str, Any]] = {
     "trust-registry": {"publisher": _did, "url": _url, "version": _count, "sha256": _hex64},
 }
 KINDS = tuple(_PAYLOADS)
+PUBLICATION_KINDS = ("status-list", "trust-registry")
+"""Kinds that anchor a document at a URL: the URL belongs to the DID that first anchored it."""
+
+
+def _author(kind: Any, payload: dict[str, Any]) -> Any:
+    """The DID a non-DID entry speaks for (its ``issuer`` or ``publisher``); "" for DID events."""
+    if kind in ("did-create", "did-rotate", "did-deactivate"):
+        return ""
+    return payload.get("issuer") or payload.get("publisher") or ""
 
 
 def payload_problem(kind: Any, payload: Any) -> str | None:
@@ -105,6 +114,12 @@ class Entry:
     def subject(self) -> str:
         """What the entry is about: a DID for DID events, a URL for publications, an issuer for anchors."""
         return str(self.payload.get("did") or self.payload.get("url") or self.payload.get("issuer") or "")
+
+    @property
+    def author(self) -> str:
+        """The DID the entry speaks for, which must be the DID that signed it: the issuer of a status list or
+        batch anchor, the publisher of a trust registry ("" for DID events, which their DID's own keys sign)."""
+        return str(_author(self.kind, self.payload))
 
     def verify_with(self, key: Ed25519PublicKey) -> None:
         """Raise LedgerError unless ``key`` made the signature."""
@@ -182,8 +197,18 @@ def parse_entry(raw: bytes) -> Entry:
     )
 
 
-def index_terms(raw: bytes) -> tuple[str, str, str]:
-    """(kind, subject, batch root or "") as :func:`parse_entry` would read them, for building an index quickly.
+class IndexTerms(NamedTuple):
+    """What a client indexes an entry by, read from its bytes before its signature is checked."""
+
+    kind: str
+    subject: str
+    root: str  # a batch anchor's Merkle root (hex), else ""
+    author: str  # the DID the entry speaks for ("" for DID events)
+    version: int  # a publication's version, else -1
+
+
+def index_terms(raw: bytes) -> IndexTerms:
+    """The index terms of an entry as :func:`parse_entry` would read them, to build an index quickly.
 
     Reads the same JSON values parse_entry reads; an entry it would refuse is refused again (LedgerError) when an
     index lookup reads it, so a malformed entry can never be an answer.
@@ -193,10 +218,14 @@ def index_terms(raw: bytes) -> tuple[str, str, str]:
         kind, payload = statement["kind"], statement["payload"]
         subject = payload.get("did") or payload.get("url") or payload.get("issuer") or ""
         root = payload.get("root", "") if kind == "batch-anchor" else ""
+        author = _author(kind, payload)
+        version = payload.get("version", -1) if kind in PUBLICATION_KINDS else -1
     except (ValueError, RecursionError, TypeError, KeyError, AttributeError):
         parse_entry(raw)  # raises the precise reason
         raise LedgerError("the entry is malformed") from None
-    if not all(isinstance(v, str) for v in (kind, subject, root)):
+    if not all(isinstance(v, str) for v in (kind, subject, root, author)):
         parse_entry(raw)
         raise LedgerError("the entry is malformed")
-    return kind, str(subject), root
+    if not _count(version):
+        version = -1  # refused when read, if it is ever the answer
+    return IndexTerms(kind, str(subject), root, author, version)

@@ -1,6 +1,7 @@
 """The ledger (append, checkpoints, proofs), the witnesses that cosign it, and the client verifiers use.
 
-The ledger checks every entry's signature before appending, refuses replays and rollbacks, publishes one
+The ledger checks every entry's signature before appending, refuses replays, rollbacks and anchors of a URL that
+another DID anchored first (an anchored status list or trust registry has an owner), publishes one
 checkpoint per batch (cosigned by its witnesses) and never serves a proof it has not verified against its own root.
 A client reads a read-only source, trusts nothing it says unless it is proven against a checkpoint signed by the
 operator (and cosigned by a quorum of distinct witness keys when configured), and answers lookups from an index it
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -21,7 +22,7 @@ from vcred._files import write_atomically
 from vcred.crypto.keys import Ed25519PublicKey, Ed25519SigningKey
 from vcred.did.ledger import DID_KINDS, LedgerDidResolver, method_id, replay
 from vcred.did.resolver import DIDResolver, resolve_verification_method, split_did_url
-from vcred.errors import LedgerError, ResolutionError, SplitView, StorageError
+from vcred.errors import LedgerError, ResolutionError, SplitView, StorageError, UsageError
 from vcred.ledger.checkpoint import (
     Checkpoint,
     SignedCheckpoint,
@@ -31,7 +32,7 @@ from vcred.ledger.checkpoint import (
     open_checkpoint,
     sign_checkpoint,
 )
-from vcred.ledger.entries import MAX_ENTRY_BYTES, Entry, index_terms, parse_entry
+from vcred.ledger.entries import MAX_ENTRY_BYTES, PUBLICATION_KINDS, Entry, IndexTerms, index_terms, parse_entry
 from vcred.ledger.merkle import (
     MemoryTree,
     consistency_proof,
@@ -151,6 +152,7 @@ class Ledger:
         nodes = _BatchNodes(self.store)
         stored: list[StoredEntry] = []
         batch_did_events: dict[str, list[tuple[Entry, bytes]]] = {}
+        batch_publications: dict[str, _Anchored] = {}
         submitter_keys: dict[str, Ed25519PublicKey] = {}
         with SignatureBatch(expected=len(entries), use_helpers=self._signature_helpers) as signatures:
             start = self.size
@@ -161,7 +163,7 @@ class Ledger:
                 seen.add(leaf)
                 if abs(entry.timestamp - moment) > MAX_CLOCK_SKEW:
                     raise LedgerError(f"entry {offset} is dated {entry.timestamp}, too far from the ledger's clock")
-                key = self._authorise(entry, leaf, batch_did_events, stored, submitter_keys)
+                key = self._authorise(entry, leaf, batch_did_events, batch_publications, submitter_keys)
                 if key is not None:
                     signatures.add(offset, key, entry.signed_bytes, entry.signature)
                 index = start + offset
@@ -180,7 +182,7 @@ class Ledger:
         entry: Entry,
         leaf: bytes,
         batch_did_events: dict[str, list[tuple[Entry, bytes]]],
-        stored: list[StoredEntry],
+        batch_publications: dict[str, _Anchored],
         keys: dict[str, Ed25519PublicKey],
     ) -> Ed25519PublicKey | None:
         """Check the entry may be appended; return the key its signature must verify with (None: checked here)."""
@@ -201,12 +203,39 @@ class Ledger:
             key = state.current.key
         else:
             key = self._submitter_key(entry.submitter, keys)
-        if entry.kind in ("status-list", "trust-registry"):
-            pending = [s for s in stored if s.kind == entry.kind and s.subject == entry.subject]
-            previous = [*self.store.entries_about(entry.subject, [entry.kind]), *pending]
-            if previous and parse_entry(previous[-1].raw).payload["version"] >= entry.payload["version"]:
-                raise LedgerError(f"{entry.kind} version {entry.payload['version']} does not advance (rollback)")
+        if entry.kind in PUBLICATION_KINDS:
+            url = entry.payload["url"]
+            if url not in batch_publications:
+                batch_publications[url] = self._anchored(url)
+            batch_publications[url].admit(entry)
         return key
+
+    def _anchored(self, url: str) -> _Anchored:
+        """Who owns ``url`` and the latest version the owner anchored of each kind, read from entry bytes.
+
+        The store's columns only find the rows; each row read must hash to the tree's own leaf and say what its
+        columns say, and the owner and versions come from those bytes, never from a column. The first row names
+        the owner; the owner's latest of each kind is found from the end (in a ledger that enforces ownership,
+        the last row).
+        """
+        rows = self.store.entries_about(url, PUBLICATION_KINDS)
+        state = _Anchored(url, self._row_entry(rows[0], url).author if rows else None)
+        for kind in PUBLICATION_KINDS:
+            for stored in reversed([r for r in rows if r.kind == kind]):
+                entry = self._row_entry(stored, url)
+                if entry.author == state.owner:
+                    state.versions[kind] = entry.payload["version"]
+                    break
+        return state
+
+    def _row_entry(self, stored: StoredEntry, url: str) -> Entry:
+        """A publication row's entry, refused unless its bytes are the tree's leaf and match its columns."""
+        if leaf_hash(stored.raw) != self.store.node(0, stored.index):
+            raise LedgerError(f"entry {stored.index} was modified in storage: its bytes no longer match the tree")
+        entry = _check_columns(stored)
+        if entry.kind not in PUBLICATION_KINDS or entry.payload["url"] != url:
+            raise LedgerError(f"entry {stored.index}'s indexed columns do not match its bytes")
+        return entry
 
     def _submitter_key(self, submitter: str, keys: dict[str, Ed25519PublicKey]) -> Ed25519PublicKey:
         """The submitter's assertion key in force now (resolved once per batch).
@@ -335,8 +364,39 @@ class Ledger:
                 raise LedgerError("the ledger's history no longer matches its own signed checkpoint")
 
 
-def _check_columns(stored: StoredEntry) -> None:
-    """Refuse a row whose indexed columns (kind, subject, time) are not what its entry bytes say.
+@dataclass
+class _Anchored:
+    """An anchored URL's owner (the DID whose entry first anchored it, of either kind) and its latest versions."""
+
+    url: str
+    owner: str | None
+    versions: dict[str, int] = field(default_factory=dict)
+
+    def admit(self, entry: Entry) -> None:
+        """Accept one more anchor of the URL, or raise LedgerError: only the owner anchors it, at advancing versions.
+
+        Entries by anyone else (in a log written by an operator that did not enforce this) neither own the URL
+        nor count for its versions.
+        """
+        if self.owner is None:
+            self.owner = entry.author
+        if entry.author != self.owner:
+            raise LedgerError(
+                f"{self.url} is anchored by {self.owner}: only that DID may anchor new versions of it, not "
+                f"{entry.author}",
+                hint="publish under a URL of your own",
+            )
+        latest = self.versions.get(entry.kind)
+        if latest is not None and latest >= entry.payload["version"]:
+            raise LedgerError(
+                f"{entry.kind} version {entry.payload['version']} of {self.url} does not advance past version "
+                f"{latest} (rollback)"
+            )
+        self.versions[entry.kind] = entry.payload["version"]
+
+
+def _check_columns(stored: StoredEntry) -> Entry:
+    """Refuse a row whose indexed columns (kind, subject, time) are not what its entry bytes say; the parsed entry.
 
     The operator finds a DID's events and a list's versions through these columns; one edited column would hide
     an event (a key rotation, say) from every lookup while every hash still matches.
@@ -352,6 +412,7 @@ def _check_columns(stored: StoredEntry) -> None:
                 f"entry {stored.index}'s indexed {column} column does not match its bytes: the database was edited",
                 hint="restore the ledger database from a backup or a replica; its index cannot be trusted",
             )
+    return entry
 
 
 class Witness:
@@ -497,9 +558,9 @@ class LedgerClient:
     ``source`` is a read-only :class:`LedgerSource` (given the operator's :class:`Ledger`, the client keeps only
     its :meth:`Ledger.reader`). For every checkpoint it adopts, the client fetches the entries it has not seen,
     checks that they rebuild the checkpoint's root, and indexes them by what their bytes say; "the events of a
-    DID" and "the latest publication of a URL" are answered from that index, so storage that hides or relabels
-    an entry cannot change an answer. Entries are checked again against their verified leaf hash when read, and
-    their signatures against the key their submitter had in force when they were entered.
+    DID" and "the latest publication of a URL by a given author" are answered from that index, so storage that
+    hides or relabels an entry cannot change an answer. Entries are checked again against their verified leaf
+    hash when read, and their signatures against the key their submitter had in force when they were entered.
 
     ``witnesses`` (name → key) and ``quorum``: a checkpoint needs cosignatures by ``quorum`` distinct witness keys.
     ``trusted``: the last checkpoint note this verifier trusted (kept between runs); a newer one must extend it.
@@ -533,6 +594,9 @@ class LedgerClient:
         self._tree = MemoryTree()  # leaf hashes of the entries this client verified, in log order
         self._index: dict[tuple[str, str], list[int]] = {}  # (subject, kind) -> positions
         self._anchors: dict[tuple[str, str], list[int]] = {}  # (issuer, batch root) -> positions
+        # (subject, kind) -> author -> (version, position) of the author's latest version, authors in the order
+        # of their first entry
+        self._authored: dict[tuple[str, str], dict[str, tuple[int, int]]] = {}
         self._entries: dict[int, ProvenEntry] = {}
         # a DID's events for the trusted checkpoint: verifying one credential resolves its issuer several times
         self._did_events: dict[str, list[ProvenEntry]] = {}
@@ -605,7 +669,7 @@ class LedgerClient:
     def _extend(self, checkpoint: Checkpoint) -> None:
         """Fetch the entries after the indexed ones, check they rebuild ``checkpoint``'s root, index them."""
         start = self._tree.size
-        found: list[tuple[str, str, str]] = []
+        found: list[IndexTerms] = []
         try:
             for low in range(start, checkpoint.size, _FETCH_CHUNK):
                 high = min(low + _FETCH_CHUNK, checkpoint.size)
@@ -616,10 +680,10 @@ class LedgerClient:
                     if not isinstance(raw, bytes) or len(raw) > MAX_ENTRY_BYTES:
                         raise LedgerError(f"ledger entry {low + offset} is not an entry")
                     try:
-                        kind, subject, root = index_terms(raw)  # fully parsed (and checked) when a lookup reads it
+                        terms = index_terms(raw)  # fully parsed (and checked) when a lookup reads it
                     except LedgerError as exc:
                         raise LedgerError(f"ledger entry {low + offset} is malformed: {exc.message}") from None
-                    found.append((subject, kind, root))
+                    found.append(terms)
                     self._tree.append(leaf_hash(raw))
             if self._tree.root() != checkpoint.root_hash:
                 raise LedgerError(
@@ -628,8 +692,13 @@ class LedgerClient:
         except BaseException:
             self._truncate(start)
             raise
-        for position, (subject, kind, root) in enumerate(found, start):
+        for position, (kind, subject, root, author, version) in enumerate(found, start):
             self._index.setdefault((subject, kind), []).append(position)
+            if author:
+                authors = self._authored.setdefault((subject, kind), {})
+                # the highest version wins, the latest entry among equals: a replay of an older entry never does
+                if version >= authors.get(author, (-1, -1))[0]:
+                    authors[author] = (version, position)
             if root:
                 self._anchors.setdefault((subject, root), []).append(position)
 
@@ -694,7 +763,8 @@ class LedgerClient:
 
     def proven_entries(self, subject: str, kind: str, *, containing: bytes = b"") -> list[ProvenEntry]:
         """Entries of ``kind`` about ``subject`` in the trusted checkpoint, each proven (``containing``: only those
-        whose bytes contain it)."""
+        whose bytes contain it). Whoever wrote them: anyone can sign an entry naming any URL, so a caller that takes
+        one entry's word uses :meth:`latest` with its author instead."""
         found = [self._entry(i) for i in self._positions(subject, [kind])]
         return [p for p in found if containing in p.entry.raw]
 
@@ -707,7 +777,32 @@ class LedgerClient:
         """A did:vcred resolver that trusts only proven events."""
         return LedgerDidResolver(self)
 
-    def latest(self, subject: str, kind: str) -> ProvenEntry | None:
-        """The newest proven entry of ``kind`` about ``subject`` (e.g. a status list URL)."""
-        positions = self._positions(subject, [kind])
-        return self._entry(positions[-1]) if positions else None
+    def latest(self, subject: str, kind: str, *, author: str) -> ProvenEntry | None:
+        """The latest proven entry of ``kind`` about ``subject`` (e.g. a status list URL) that ``author`` signed.
+
+        Never "the newest entry about the URL": anyone can sign an entry naming any URL, so the caller says whose
+        word it takes (a status list's issuer, the publisher an office configured for its trust registry), and
+        entries by everyone else are not read. Latest means the author's highest version (the last entry among
+        equal versions), not the last position: a copy of the author's older entry appended again is a replay,
+        never a newer word. Found through the client's own index of verified bytes; the entry returned is proven,
+        its signature checked, and its author and URL read again from it.
+        """
+        if not author:
+            raise UsageError("say whose entry to take: latest(subject, kind, author=DID)")
+        self._require()
+        found = self._authored.get((subject, kind), {}).get(author)
+        if found is None:
+            return None
+        proven = self._entry(found[1])
+        if (proven.entry.kind, proven.entry.subject, proven.entry.author) != (kind, subject, author):
+            raise LedgerError(f"ledger entry {proven.index} is not the entry this client indexed")
+        return proven
+
+    def authors(self, subject: str, kind: str) -> list[str]:
+        """The DIDs that claim entries of ``kind`` about ``subject``, in order of their first entry.
+
+        What the verified bytes name, not a proof that each signed: read one with :meth:`latest` to prove it. For
+        messages and for refusing to guess whose entry counts, never for choosing one.
+        """
+        self._require()
+        return list(self._authored.get((subject, kind), {}))

@@ -108,26 +108,39 @@ class TrustRegistry:
         """The registry's SHA-256 (compare with the anchored version)."""
         return registry_digest(self.document)
 
-    def check_anchored(self, client: Any) -> Check:
-        """``trust.registry``: this registry is the latest version its publisher anchored in the ledger.
+    def check_anchored(self, client: Any, *, publisher: str | None) -> Check:
+        """``trust.registry``: this registry is the latest version ``publisher`` anchored in the ledger.
 
         What makes every office of a network decide with the same list: a registry edited locally, or an older
         version, fails with the version that is anchored.
+
+        ``publisher`` is the DID the office trusts to publish this registry, from the office's own configuration:
+        never from the registry's text or from whoever anchored its URL, since anyone can anchor an entry naming any
+        URL (an edited registry, anchored by a stranger, would otherwise pass). Only that DID's anchors count.
+        ``publisher=None`` says the office has not configured one: the check is skipped while nobody has anchored
+        the registry's URL, and fails once somebody has, naming who (an anchor the office cannot attribute is
+        neither believed nor ignored silently).
         """
         from vcred.errors import LedgerError, StorageError
 
         url = self.document.id
+        if publisher is not None and not publisher.startswith("did:"):
+            raise UsageError(f"the registry's publisher must be a DID, not {publisher[:80]!r}")
         try:
-            latest = client.latest(url, "trust-registry")
+            if publisher is None:
+                return _unattributed(url, client.authors(url, "trust-registry"))
+            latest = client.latest(url, "trust-registry", author=publisher)
         except (LedgerError, StorageError) as exc:
             return Check.failed("trust.registry", f"cannot prove the registry's anchor: {exc.message}", UNTRUSTED)
         if latest is None:
-            return Check.failed("trust.registry", f"no version of {url} is anchored in the ledger", UNTRUSTED)
+            return Check.failed(
+                "trust.registry", f"no version of {url} anchored by {publisher} is in the ledger", UNTRUSTED
+            )
         anchored = latest.entry.payload
         if anchored["sha256"] != self.digest:
             return Check.failed(
                 "trust.registry",
-                f"this registry is not the version anchored at ledger entry {latest.index} (version "
+                f"this registry is not the version {publisher} anchored at ledger entry {latest.index} (version "
                 f"{anchored['version']}): a local edit or an outdated copy",
                 UNTRUSTED,
                 anchored_version=anchored["version"],
@@ -137,6 +150,7 @@ class TrustRegistry:
             f"the registry is version {anchored['version']}, as {anchored['publisher']} anchored it at ledger entry "
             f"{latest.index}",
             entry=latest.index,
+            publisher=anchored["publisher"],
         )
 
     def rules_for(self, credential_type: str) -> list[TrustRule]:
@@ -245,6 +259,21 @@ class TrustRegistry:
             )
         reason = problems[0] if problems else f"no trusted accreditation ({scope}) is known for {issuer}"
         return Check.failed("vc.trust", reason, UNTRUSTED)
+
+
+def _unattributed(url: str, authors: Sequence[str]) -> Check:
+    """The registry anchor check without a configured publisher: skipped, or failed if anyone anchored the URL."""
+    if not authors:
+        return Check.skipped(
+            "trust.registry", f"no version of {url} is anchored in the ledger (no publisher configured to require one)"
+        )
+    return Check.failed(
+        "trust.registry",
+        f"{url} is anchored in the ledger by {', '.join(authors[:3])}{' and others' if len(authors) > 3 else ''}; "
+        "name the DID you trust to publish it (the registry's publisher) to check this copy against its anchors",
+        UNTRUSTED,
+        anchored_by=list(authors[:10]),
+    )
 
 
 def _names(claims: dict[str, Any], issuer: str | None, scope: str) -> bool:

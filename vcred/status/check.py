@@ -244,6 +244,7 @@ def _outcome(check_id: str, purpose: str, listed: VerifiedList, value: int, entr
     """What a status value means for its purpose; anything vcred cannot interpret fails rather than passes."""
     details: dict[str, Any] = {
         "list": listed.url,
+        "issuer": listed.issuer,  # of the verified list: whose ledger anchors count for it
         "version": listed.version,
         "sha256": listed.sha256,
         "published": listed.valid_from,

@@ -50,7 +50,11 @@ def ledger_checks(
     for status in [c for c in report.checks if c.id.startswith("vc.status.")]:
         if status.status is CheckStatus.SKIPPED or "sha256" not in status.details:
             continue
-        checks.append(check_status_list_anchored(client, status.details["list"], status.details["sha256"]))
+        checks.append(
+            check_status_list_anchored(
+                client, status.details["list"], status.details["sha256"], issuer=status.details.get("issuer")
+            )
+        )
     return checks
 
 
