@@ -27,7 +27,7 @@ from vcred.errors import (
     UsageError,
 )
 from vcred.jsonld.loader import DocumentLoader
-from vcred.proofs import SUITES
+from vcred.proofs import SIGNING_SUITES, SUITES
 from vcred.proofs.suite import Cryptosuite
 from vcred.report import Check
 
@@ -82,7 +82,8 @@ def create_proof(
     cryptosuite = SUITES.get(suite)
     if cryptosuite is None or not cryptosuite.can_sign:
         raise UnsupportedSuiteError(
-            f"cannot sign with {suite!r}", hint="use 'eddsa-rdfc-2022', 'eddsa-jcs-2022' or 'vc+jwt'"
+            f"cannot sign with {suite!r}",
+            hint=f"use {', '.join(repr(name) for name in SIGNING_SUITES)} (or 'vc+jwt' through issue_credential)",
         )
     if not isinstance(document, dict) or "@context" not in document:
         raise UsageError("a document to sign must be a JSON object with an @context")
@@ -114,7 +115,7 @@ def create_proof(
         unsecured = {**unsecured, "proof": _referenced(existing_list, previous_proof)}
     config = cryptosuite.proof_config(document, options)
     signed_bytes = cryptosuite.hash_data({k: v for k, v in unsecured.items()}, config, loader=loader)
-    proof = {**config} if "@context" in config and cryptosuite.name == "eddsa-jcs-2022" else dict(options)
+    proof = dict(config) if cryptosuite.proof_carries_context and "@context" in config else dict(options)
     proof["proofValue"] = multibase.encode_base58btc(key.sign(signed_bytes))
     all_proofs = [*existing_list, proof]
     # the secured document shares nothing with the caller's: editing one never changes the other
