@@ -7,6 +7,7 @@ import inspect
 import pytest
 
 from vcred.did import default_resolver
+from vcred.errors import UsageError
 from vcred.jsonld.loader import default_loader
 from vcred.proofs import SUITES, data_integrity
 from vcred.proofs.data_integrity import ProofExpectations, create_proof, verify_proofs
@@ -66,3 +67,39 @@ def test_every_suite_says_whether_its_proof_carries_the_context():
         "eddsa-jcs-2022": True,
         "Ed25519Signature2020": False,
     }
+
+
+# -- proof chains: misuse raises UsageError, a broken chain on verify is a failed check ----------------------------
+
+
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022"])
+def test_a_chain_verifies(suite):
+    first = sign(unsigned(), suite, proof_id="urn:uuid:first")
+    chained = sign(first, suite, proof_id="urn:uuid:second", previous_proof="urn:uuid:first")
+    assert not failed(verify(chained))
+
+
+def test_previous_proof_naming_no_proof_is_a_usage_error_with_the_ids():
+    first = sign(unsigned(), proof_id="urn:uuid:first")
+    with pytest.raises(UsageError, match="urn:uuid:missing") as caught:
+        sign(first, previous_proof="urn:uuid:missing")
+    assert "urn:uuid:first" in str(caught.value.hint)
+
+
+def test_previous_proof_on_a_document_without_proof_ids_says_how_to_fix_it():
+    with pytest.raises(UsageError) as caught:
+        sign(sign(unsigned()), previous_proof="urn:uuid:first")
+    assert "proof_id" in str(caught.value.hint)
+
+
+@pytest.mark.parametrize("previous", [[], [1], 7])
+def test_previous_proof_of_the_wrong_shape_is_a_usage_error(previous):
+    with pytest.raises(UsageError):
+        sign(sign(unsigned(), proof_id="urn:uuid:first"), previous_proof=previous)
+
+
+def test_a_dangling_previous_proof_fails_verification_without_raising():
+    first = sign(unsigned(), proof_id="urn:uuid:first")
+    chained = sign(first, proof_id="urn:uuid:second", previous_proof="urn:uuid:first")
+    chained["proof"][1]["previousProof"] = "urn:uuid:missing"
+    assert "vc.proof[1].transform" in failed(verify(chained))

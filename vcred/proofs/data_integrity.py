@@ -76,8 +76,12 @@ def create_proof(
 ) -> dict[str, Any]:
     """A copy of ``document`` with a new Data Integrity proof (added to any existing proofs, as a proof set).
 
-    Raises UnsupportedSuiteError for an unknown or verify-only suite, DataLossError / CanonicalizationError when
-    the document cannot be signed faithfully, LoaderError for contexts that are not available offline.
+    ``previous_proof`` (a proof chain) names the ``id`` of one or more proofs already on ``document``.
+
+    Raises UnsupportedSuiteError for an unknown or verify-only suite, UsageError for a document without
+    ``@context`` or a ``previous_proof`` that names no proof on the document, DataLossError /
+    CanonicalizationError when the document cannot be signed faithfully, LoaderError for contexts that are not
+    available offline.
     """
     cryptosuite = SUITES.get(suite)
     if cryptosuite is None or not cryptosuite.can_sign:
@@ -112,7 +116,7 @@ def create_proof(
         options["domain"] = domain
     if previous_proof is not None:
         options["previousProof"] = previous_proof
-        unsecured = {**unsecured, "proof": _referenced(existing_list, previous_proof)}
+        unsecured = {**unsecured, "proof": _chained_for_signing(existing_list, previous_proof)}
     config = cryptosuite.proof_config(document, options)
     signed_bytes = cryptosuite.hash_data({k: v for k, v in unsecured.items()}, config, loader=loader)
     proof = dict(config) if cryptosuite.proof_carries_context and "@context" in config else dict(options)
@@ -126,13 +130,36 @@ def create_proof(
     }
 
 
-def _referenced(proofs: list[dict[str, Any]], previous: str | list[str]) -> dict[str, Any] | list[dict[str, Any]]:
+def _chained_for_signing(
+    proofs: list[dict[str, Any]], previous: str | list[str]
+) -> dict[str, Any] | list[dict[str, Any]]:
+    """The proofs ``previous_proof`` names, for :func:`create_proof`: UsageError when it names none on the document."""
+    if not (isinstance(previous, str) or (isinstance(previous, list) and all(isinstance(p, str) for p in previous))):
+        raise UsageError("previous_proof must be a proof id or a list of proof ids")
+    if not previous:
+        raise UsageError("previous_proof is empty: name the id of the proof this one follows")
+    try:
+        return _referenced(proofs, previous)
+    except ValueError as exc:
+        ids = [p["id"] for p in proofs if isinstance(p, dict) and isinstance(p.get("id"), str)]
+        raise UsageError(
+            f"cannot chain this proof: {exc}",
+            hint=(
+                f"the document's proof ids are {', '.join(repr(i) for i in ids)}"
+                if ids
+                else "the document has no proof with an id: create the earlier proof with proof_id=…"
+            ),
+        ) from None
+
+
+def _referenced(proofs: list[Any], previous: str | list[str]) -> dict[str, Any] | list[dict[str, Any]]:
+    """The proofs whose ``id`` ``previous`` names; ValueError naming the first id that matches none."""
     wanted = [previous] if isinstance(previous, str) else list(previous)
     found = []
     for proof_id in wanted:
         match = next((p for p in proofs if isinstance(p, dict) and p.get("id") == proof_id), None)
         if match is None:
-            raise ValueError(f"previousProof {proof_id!r} does not match the id of any proof in the set")
+            raise ValueError(f"previousProof {proof_id[:80]!r} does not match the id of any proof in the set")
         found.append(match)
     return found[0] if isinstance(previous, str) else found
 
