@@ -10,7 +10,7 @@ from vcred.did import default_resolver
 from vcred.errors import UsageError
 from vcred.jsonld.loader import default_loader
 from vcred.proofs import SUITES, data_integrity
-from vcred.proofs.data_integrity import ProofExpectations, create_proof, verify_proofs
+from vcred.proofs.data_integrity import ANY_CONTROLLER, ProofExpectations, create_proof, verify_proofs
 from vcred.testing import FIXED_NOW, insecure_seeded_key, sample_credential
 
 ISSUER = insecure_seeded_key("proof api issuer")
@@ -103,3 +103,26 @@ def test_a_dangling_previous_proof_fails_verification_without_raising():
     chained = sign(first, proof_id="urn:uuid:second", previous_proof="urn:uuid:first")
     chained["proof"][1]["previousProof"] = "urn:uuid:missing"
     assert "vc.proof[1].transform" in failed(verify(chained))
+
+
+# -- the controller is required; any controller only by name -------------------------------------------------------
+
+
+@pytest.mark.parametrize("controller", [None, "", 42])
+def test_expectations_refuse_a_missing_controller(controller):
+    with pytest.raises(UsageError, match="control the signing key"):
+        ProofExpectations(purpose="assertionMethod", controller=controller, now=FIXED_NOW)
+
+
+def test_a_key_of_another_did_fails_the_controller_check():
+    secured = sign(unsigned())
+    assert "vc.proof.verification_method" in failed(verify(secured, expect(OTHER.public_key.did_key)))
+
+
+def test_any_controller_is_explicit_and_reported():
+    secured = sign(unsigned())
+    checks = verify(secured, ProofExpectations(purpose="assertionMethod", controller=ANY_CONTROLLER, now=FIXED_NOW))
+    assert not failed(checks)
+    method = next(c for c in checks if c.id == "vc.proof.verification_method")
+    assert "ANY_CONTROLLER" in method.reason
+    assert repr(ANY_CONTROLLER) == "ANY_CONTROLLER"

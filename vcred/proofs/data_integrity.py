@@ -7,10 +7,11 @@ errors for misuse.
 from __future__ import annotations
 
 import copy
+import enum
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final, Literal
 
 from vcred._time import format_datetime_stamp, parse_datetime_stamp
 from vcred.crypto import multibase
@@ -42,21 +43,55 @@ PROOF_EXPIRED_ERROR = "PROOF_EXPIRED_ERROR"
 MAX_PROOFS = 8
 
 
+class _AnyController(enum.Enum):
+    ANY_CONTROLLER = "any controller (proof-level interop tests only)"
+
+    def __repr__(self) -> str:
+        return "ANY_CONTROLLER"
+
+
+ANY_CONTROLLER: Final = _AnyController.ANY_CONTROLLER
+"""``ProofExpectations(controller=ANY_CONTROLLER)``: accept a key whatever DID controls it.
+
+For checking a proof in isolation (specification vectors, other stacks' outputs) only: a credential's proof must
+be checked against its issuer, a presentation's against its holder, as ``verify_credential`` and
+``verify_presentation`` do.
+"""
+
+
 @dataclass(frozen=True)
 class ProofExpectations:
     """What a verifier requires of a proof.
 
     ``controller`` is the DID that must control the verification method (the issuer of a credential, the holder
-    of a presentation); None accepts any controller and is meant for proof-level interop checks only.
+    of a presentation). It is required: :data:`ANY_CONTROLLER` (proof-level interop tests only) accepts any
+    controller, and ``None`` is refused so that a missing issuer can never switch the check off.
     ``challenge``/``domain``, when given, must match the proof's.
+
+    Raises UsageError for a ``controller`` that is neither a DID string nor ANY_CONTROLLER.
+
+    >>> from datetime import UTC
+    >>> ProofExpectations(purpose="assertionMethod", controller="did:example:issuer", now=datetime.now(UTC)).purpose
+    'assertionMethod'
     """
 
     purpose: str
-    controller: str | None
+    controller: str | Literal[_AnyController.ANY_CONTROLLER]
     now: datetime
     challenge: str | None = None
     domain: str | None = None
     max_clock_skew: timedelta = timedelta(minutes=5)
+
+    def __post_init__(self) -> None:
+        """Refuse a controller that would silently accept any key."""
+        if self.controller is ANY_CONTROLLER:
+            return
+        if not isinstance(self.controller, str) or not self.controller:
+            raise UsageError(
+                f"ProofExpectations needs the DID that must control the signing key, not {self.controller!r}",
+                hint="pass the issuer's (or holder's) DID; proof-level interop tests may pass "
+                "controller=ANY_CONTROLLER from vcred.proofs.data_integrity",
+            )
 
 
 def create_proof(
@@ -239,7 +274,8 @@ def _verify_one(
         checks.append(
             Check.passed(
                 f"{label}.verification_method",
-                f"the key is {method.controller}'s and authorised for {exp.purpose}",
+                f"the key is {method.controller}'s and authorised for {exp.purpose}"
+                + (" (any controller accepted: ANY_CONTROLLER)" if exp.controller is ANY_CONTROLLER else ""),
                 verification_method=method.id,
                 # the moment the key was looked up for: every later check of this key's history uses this one
                 key_as_of=created.isoformat() if created is not None else None,
@@ -385,7 +421,7 @@ def _method(
         vm_did, _ = split_did_url(vm_url)
     except ResolutionError as exc:
         raise fail(exc.message) from None
-    if exp.controller is not None and vm_did != exp.controller:
+    if exp.controller is not ANY_CONTROLLER and vm_did != exp.controller:
         raise fail(f"the signing key belongs to {vm_did[:80]}, not to {exp.controller[:80]}")
     try:
         method = resolve_verification_method(resolver, vm_url, exp.purpose, as_of=created)
@@ -393,7 +429,7 @@ def _method(
         raise fail(str(exc)) from None
     except Exception as exc:  # a caller-supplied resolver must not crash verification
         raise fail(f"resolver failed: {type(exc).__name__}") from None
-    if exp.controller is not None and method.controller != exp.controller:
+    if exp.controller is not ANY_CONTROLLER and method.controller != exp.controller:
         raise fail(f"{method.id} is controlled by {method.controller[:80]}, not {exp.controller[:80]}")
     return method
 
