@@ -13,9 +13,12 @@ from vcred.examples import ISSUER_ROLES, accreditation_credentials, radiologist_
 from vcred.examples.office import POLICY, trust_registry
 from vcred.issuer import IssuerAccount
 from vcred.local import LocalSetting
+from vcred.testing import insecure_seeded_key
 from vcred.wallet import UNSAFE_FAST_KDF_FOR_TESTS, Wallet
 
 VCRED = [sys.executable, "-c", "from vcred.cli.app import main; main()"]
+OFFICE_KEY = insecure_seeded_key("st marys office")
+OFFICE_DID = OFFICE_KEY.public_key.did_key  # the registry's publisher, as the office configures it
 WALLET_PASSPHRASE = "pw"
 
 Edit = Callable[[dict[str, Any]], dict[str, Any]]
@@ -55,10 +58,32 @@ def build_office(tmp_path: Path, *, edit: Edit | None = None) -> tuple[Path, lis
     )
     (tmp_path / "vp.json").write_text(json.dumps(vp))
     (tmp_path / "policy.json").write_text(json.dumps(edit(dict(POLICY))))
-    (tmp_path / "registry.json").write_text(json.dumps(edit(trust_registry(issuers))))
+    registry = edit(trust_registry(issuers))
+    (tmp_path / "registry.json").write_text(json.dumps(registry))
+    anchor_registry(ledger, registry, version=1, now=now)
     names = []
     for index, credential in enumerate(accreditation_credentials(issuers, now=now)):
         name = f"accreditation-{index}.json"
         (tmp_path / name).write_text(json.dumps(accounts[role_of[credential["issuer"]]].sign(credential, now=now)))
         names.append(str(tmp_path / name))
     return tmp_path, names
+
+
+def anchor_registry(ledger: Any, registry: dict[str, Any], *, version: int, now: dt.datetime, digest: str = "") -> None:
+    """The office publishes ``registry`` (or, with ``digest``, some other version) under its own DID."""
+    from vcred.ledger import make_entry
+    from vcred.policy import TrustRegistry
+
+    entry = make_entry(
+        "trust-registry",
+        {
+            "publisher": OFFICE_DID,
+            "url": registry["id"],
+            "version": version,
+            "sha256": digest or TrustRegistry(registry).digest,
+        },
+        submitter=f"{OFFICE_DID}#{OFFICE_KEY.public_key.multibase}",
+        key=OFFICE_KEY,
+        timestamp=int(now.timestamp()),
+    )
+    ledger.append([entry], now=now)

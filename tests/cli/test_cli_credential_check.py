@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
+from support_cli import OFFICE_DID, anchor_registry
 from typer.testing import CliRunner
 
 from vcred.cli.app import app
@@ -13,6 +15,10 @@ from vcred.local import LocalSetting
 
 
 def invoke(tmp_path, names, *extra):
+    return CliRunner().invoke(app, [*_args(tmp_path, names), *extra])
+
+
+def _args(tmp_path, names):
     args = [
         "credential-check",
         str(tmp_path / "vp.json"),
@@ -24,11 +30,12 @@ def invoke(tmp_path, names, *extra):
         "n-77",
         "--domain",
         "credentialing.stmarys.example",
-        *extra,
+        "--registry-publisher",
+        OFFICE_DID,
     ]
     for name in names:
         args += ["--accreditations", name]
-    return CliRunner().invoke(app, args)
+    return args
 
 
 def test_approved_with_html_report(office_files):
@@ -50,41 +57,62 @@ def test_without_accreditations_the_chains_break(office_files):
 
 
 def test_a_registry_that_is_not_the_anchored_version_is_refused(office_files):
-    from vcred.ledger import make_entry
-    from vcred.policy import TrustRegistry
-    from vcred.testing import insecure_seeded_key
-
+    """A registry that is not its publisher's latest anchored version is NOT APPROVED everywhere, reason first."""
     tmp_path, names = office_files
     result = invoke(tmp_path, names, "--json")
-    assert result.exit_code == 0 and "no version" in json.loads(result.output)["trustRegistry"]["reason"]
-    registry = TrustRegistry(json.loads((tmp_path / "registry.json").read_text()))
-    office_key = insecure_seeded_key("st marys office")
-    did = office_key.public_key.did_key
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["trustRegistry"]["status"] == "passed"
+    registry = json.loads((tmp_path / "registry.json").read_text())
     now = dt.datetime.now(dt.UTC)
-    entry = make_entry(
-        "trust-registry",
-        {"publisher": did, "url": registry.document.id, "version": 1, "sha256": "ab" * 32},  # another version
-        submitter=f"{did}#{office_key.public_key.multibase}",
-        key=office_key,
-        timestamp=int(now.timestamp()),
-    )
-    LocalSetting(tmp_path / "data").ledger().append([entry], now=now)
-    refused = invoke(tmp_path, names, "--json", "--registry-publisher", did)
+    anchor_registry(LocalSetting(tmp_path / "data").ledger(), registry, version=2, now=now, digest="ab" * 32)
+    refused = invoke(tmp_path, names, "--json", "--html", str(tmp_path / "d.html"))
     assert refused.exit_code == 1
-    anchor = json.loads(refused.output)["trustRegistry"]
-    assert anchor["status"] == "failed" and "outdated copy" in anchor["reason"]
-    # without a publisher named, an anchor of the registry's URL is neither believed nor ignored
-    unattributed = invoke(tmp_path, names, "--json")
-    assert unattributed.exit_code == 1
-    anchor = json.loads(unattributed.output)["trustRegistry"]
-    assert anchor["status"] == "failed" and did in anchor["reason"] and anchor["details"]["anchored_by"] == [did]
-    current = make_entry(
-        "trust-registry",
-        {"publisher": did, "url": registry.document.id, "version": 2, "sha256": registry.digest},
-        submitter=f"{did}#{office_key.public_key.multibase}",
-        key=office_key,
-        timestamp=int(now.timestamp()),
-    )
-    LocalSetting(tmp_path / "data").ledger().append([current], now=now)
-    approved = invoke(tmp_path, names, "--registry-publisher", did)
-    assert approved.exit_code == 0 and f"as {did} anchored it" in " ".join(approved.output.split())
+    output = json.loads(refused.output)
+    assert output["trustRegistry"]["status"] == "failed" and "outdated copy" in output["trustRegistry"]["reason"]
+    assert output["decision"]["approved"] is False and "not the anchored version" in output["decision"]["blocking"][0]
+    assert "NOT APPROVED" in (tmp_path / "d.html").read_text()
+    text = invoke(tmp_path, names)
+    assert text.exit_code == 1 and "DECISION: NOT APPROVED" in text.output and "DECISION: APPROVED" not in text.output
+    # a local trial may decide anyway, explicitly
+    trial = invoke(tmp_path, names, "--allow-unanchored-registry")
+    assert trial.exit_code == 0, trial.output
+
+
+def test_a_registry_never_anchored_or_without_a_publisher_is_not_approved(office_files):
+    tmp_path, names = office_files
+    args = [a for a in _args(tmp_path, names) if a not in ("--registry-publisher", OFFICE_DID)]
+    unnamed = CliRunner().invoke(app, [*args, "--json"])
+    assert unnamed.exit_code == 1 and json.loads(unnamed.output)["decision"]["approved"] is False
+    other = CliRunner().invoke(app, [*args, "--registry-publisher", "did:example:nobody", "--json"])
+    assert other.exit_code == 1 and "no version" in json.loads(other.output)["trustRegistry"]["reason"]
+
+
+def test_the_command_and_the_library_decide_alike(office_files):
+    """The CLI renders vcred.office.Office's review: same inputs, same outcome, requirement by requirement."""
+    from vcred.cli.app import read_json_or_text
+    from vcred.office import Office, TrustRegistry
+    from vcred.verify.verifier import Verifier
+
+    tmp_path, names = office_files
+    for extra in ((), ("--allow-unanchored-registry",)):
+        cli = json.loads(invoke(tmp_path, names, "--json", *extra).output)["decision"]
+        verifier = Verifier.from_local(tmp_path / "data")
+        registry = TrustRegistry(
+            json.loads((tmp_path / "registry.json").read_text()),
+            accreditations=[read_json_or_text(Path(n)) for n in names],
+            verify=lambda c, now, v=verifier: v.verify_credential(c, now=now),
+        )
+        the_office = Office(
+            verifier,
+            json.loads((tmp_path / "policy.json").read_text()),
+            registry,
+            registry_publisher=OFFICE_DID,
+            allow_unanchored_registry=bool(extra),
+        )
+        library = the_office.check(
+            (tmp_path / "vp.json").read_text(), challenge="n-77", domain="credentialing.stmarys.example"
+        ).model_dump(mode="json")
+        assert library["approved"] == cli["approved"] and library["blocking"] == cli["blocking"]
+        assert [(r["id"], r["outcome"], r["reason"]) for r in library["requirements"]] == [
+            (r["id"], r["outcome"], r["reason"]) for r in cli["requirements"]
+        ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from support_cli import WALLET_PASSPHRASE, build_office
+from support_cli import OFFICE_DID, WALLET_PASSPHRASE, build_office
 
 from vcred.wallet import UNSAFE_FAST_KDF_FOR_TESTS, Wallet
 
@@ -38,6 +38,7 @@ def _hostile(document: dict[str, Any]) -> dict[str, Any]:
 
 def _check_args(tmp_path, names, *extra):
     args = ["credential-check", "vp.json", "--policy", "policy.json", "--trust", "registry.json"]
+    args += ["--registry-publisher", OFFICE_DID]
     args += ["--challenge", "n-77", "--domain", "credentialing.stmarys.example", *extra]
     for name in names:
         args += ["--accreditations", name]

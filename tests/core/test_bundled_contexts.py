@@ -68,3 +68,31 @@ def test_extra_documents_only_when_passed_in():
     assert loader("https://example.org/ctx")["@context"]["a"]
     with pytest.raises(LoaderError):
         default_loader()("https://example.org/ctx")
+
+
+def test_cache_scope_names_what_a_loader_serves():
+    from vcred.jsonld.loader import BUNDLED_CACHE_SCOPE, cache_scope
+
+    class Subclass(BundledLoader):
+        pass
+
+    assert cache_scope(default_loader()) == cache_scope(BundledLoader()) == BUNDLED_CACHE_SCOPE
+    assert cache_scope(BundledLoader().with_documents({"urn:example:x": {"@context": {}}})) is None
+    assert cache_scope(Subclass()) is None  # it could serve anything for a bundled URL
+    assert cache_scope(lambda url: default_loader()(url)) is None
+
+
+def test_canonical_form_follows_the_loader_not_a_cache():
+    """A loader serving another document for a bundled URL gets its own result, before and after the default."""
+    from vcred.jsonld.canon import canonize_rdfc
+
+    examples = "https://www.w3.org/ns/credentials/examples/v2"
+    document = {"@context": ["https://www.w3.org/ns/credentials/v2", examples], "id": "urn:x", "shade": "blue"}
+    other = BundledLoader().with_documents(
+        {examples: {"@context": {"@vocab": "https://other.example/vocab#", "shade": "https://other.example/shade"}}}
+    )
+    plain = canonize_rdfc(document, loader=default_loader())
+    changed = canonize_rdfc(document, loader=other)
+    assert "https://other.example/shade" in changed and "https://other.example/shade" not in plain
+    assert canonize_rdfc(document, loader=BundledLoader()) == plain == canonize_rdfc(document, loader=default_loader())
+    assert canonize_rdfc(document, loader=other) == changed

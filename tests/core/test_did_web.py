@@ -83,7 +83,17 @@ def test_document_for_another_did_is_refused():
         WebResolver(fetcher).resolve(DID)
 
 
-@pytest.mark.parametrize("body", [b"not json", b"[]", b"{}", b"x" * 200_000])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"[]",
+        b"{}",
+        b"x" * 200_000,
+        document()[:-1] + b', "id": "did:web:evil.example"}',  # duplicate keys: two readings of one document
+        b'{"id":' + b"[" * 10_000 + b"]" * 10_000 + b"}",
+    ],
+)
 def test_garbage_documents(body):
     with pytest.raises(ResolutionError):
         WebResolver(DictFetcher({did_web_url(DID): body})).resolve(DID)

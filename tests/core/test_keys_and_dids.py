@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 from support import load_vector
 
@@ -62,6 +65,17 @@ def test_unresolvable_dids_fail_clearly(did):
     with pytest.raises(ResolutionError) as info:
         default_resolver().resolve(did)
     assert info.value.message
+
+
+def test_did_jwk_with_duplicate_members_is_refused():
+    """Two "x" members would be one key to this parser and another key to the next: refuse, do not pick one."""
+    key = Ed25519SigningKey(bytes(range(32)))
+    jwk = public_to_jwk(key.public_key)
+    other = public_to_jwk(Ed25519SigningKey(bytes(32)).public_key)
+    text = json.dumps(jwk)[:-1] + f', "x": "{other["x"]}"}}'
+    did = "did:jwk:" + base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
+    with pytest.raises(ResolutionError, match="duplicate key 'x'"):
+        default_resolver().resolve(did)
 
 
 def test_unknown_method_names_the_supported_ones():

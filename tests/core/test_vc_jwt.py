@@ -150,3 +150,50 @@ def test_generated_key_signs():
     key = Ed25519SigningKey.generate()
     token = sign_jwt({**payload(), "issuer": key.public_key.did_key}, key, kid=did_key_method_id(key.public_key))
     assert run(token).ok
+
+
+def signed_raw(body: bytes, header: dict | None = None) -> str:
+    """A vc+jwt over exactly these payload bytes, correctly signed by the issuer (only the parse can refuse it)."""
+    head = header or {"alg": "EdDSA", "kid": did_key_method_id(ISSUER.public_key), "typ": VC_JWT}
+    signing_input = f"{b64(json.dumps(head).encode())}.{b64(body)}"
+    return f"{signing_input}.{b64(ISSUER.sign(signing_input.encode()))}"
+
+
+DUPLICATE_ISSUER = (
+    json.dumps(payload())[:-1] + ', "issuer": "did:example:someone-else"}'
+).encode()  # two "issuer" members: parsers disagree on which one counts
+DEEP = b'{"@context":["https://www.w3.org/ns/credentials/v2"],"x":' + b"[" * 10_000 + b"]" * 10_000 + b"}"
+
+
+def test_the_raw_helper_signs_what_verifies():
+    assert run(signed_raw(json.dumps(payload()).encode())).ok
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [(DUPLICATE_ISSUER, "duplicate key 'issuer'"), (DEEP, "nests deeper"), (b'{"x": NaN}', "not a JSON number")],
+    ids=["duplicate-keys", "10000-deep", "nan"],
+)
+def test_a_payload_strict_json_refuses_is_a_failed_check(body, reason):
+    result = run(signed_raw(body))
+    assert failed_ids(result) == ["vc.jose.header"]
+    assert reason in result.checks[0].reason
+    assert result.payload is None
+
+
+def test_a_header_with_duplicate_keys_is_a_failed_check():
+    kid = did_key_method_id(ISSUER.public_key)
+    head = f'{{"alg":"none","alg":"EdDSA","kid":"{kid}","typ":"vc+jwt"}}'.encode()
+    signing_input = f"{b64(head)}.{b64(json.dumps(payload()).encode())}"
+    token = f"{signing_input}.{b64(ISSUER.sign(signing_input.encode()))}"
+    result = run(token)
+    assert failed_ids(result) == ["vc.jose.header"] and "duplicate key 'alg'" in result.checks[0].reason
+
+
+@pytest.mark.parametrize("body", [DUPLICATE_ISSUER, DEEP], ids=["duplicate-keys", "10000-deep"])
+def test_verify_credential_reports_a_strict_json_refusal(body):
+    import vcred
+
+    report = vcred.verify_credential(signed_raw(body), now=FIXED_NOW)
+    assert not report.verified
+    assert any(c.status == "failed" for c in report.checks)

@@ -5,10 +5,10 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
+from vcred._json import parse_json
 from vcred.crypto.jwk import canonical_jwk_json, jwk_to_public
 from vcred.crypto.keys import Ed25519PublicKey
 from vcred.crypto.multibase import b64url_decode, b64url_encode
@@ -33,7 +33,7 @@ class JwkResolver:
         if len(parts) != 3 or parts[1] != "jwk" or len(parts[2]) > _MAX_JWK_CHARS:
             raise ResolutionError(f"not a did:jwk DID: {bare[:80]!r}")
         try:
-            jwk: Any = json.loads(b64url_decode(parts[2]))
+            jwk: Any = parse_json(b64url_decode(parts[2]))  # one JWK, one reading: no duplicate members
             public_key = jwk_to_public(jwk)
         except (KeyFormatError, ValueError, UnicodeDecodeError) as exc:
             raise ResolutionError(f"invalid did:jwk {bare[:80]!r}: {exc}") from None

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
-import json
 import socket
 import ssl
 from datetime import datetime
 from typing import Protocol
 from urllib.parse import unquote
 
+from vcred._json import parse_json
 from vcred.did.document import parse_did_document
 from vcred.did.resolver import ResolutionResult, split_did_url
 from vcred.errors import ResolutionError
@@ -66,9 +66,9 @@ class WebResolver:
         if len(body) > MAX_DOCUMENT_BYTES:
             raise ResolutionError(f"the DID document at {url} is too large")
         try:
-            document = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise ResolutionError(f"the DID document at {url} is not JSON") from None
+            document = parse_json(body, max_bytes=MAX_DOCUMENT_BYTES)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ResolutionError(f"the DID document at {url} is not acceptable JSON: {exc}") from None
         return parse_did_document(document, bare)
 
 

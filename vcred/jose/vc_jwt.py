@@ -17,7 +17,7 @@ from typing import Any
 from jwcrypto import jws
 from jwcrypto.common import JWException
 
-from vcred._json import parse_json
+from vcred._json import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, parse_json
 from vcred.crypto.jwk import to_jwcrypto
 from vcred.crypto.keys import Ed25519SigningKey
 from vcred.crypto.multibase import b64url_decode
@@ -49,7 +49,10 @@ def sign_jwt(
 
 @dataclass(frozen=True)
 class JwtExpectations:
-    """What a verifier requires of a JWT: its ``typ``, the key's purpose and controller, freshness."""
+    """What a verifier requires of a JWT: its ``typ``, the key's purpose and controller, freshness.
+
+    ``max_bytes`` and ``max_depth`` bound the decoded payload (as ``VerifyOptions`` bounds any other input).
+    """
 
     typ: str
     purpose: str
@@ -58,6 +61,8 @@ class JwtExpectations:
     max_clock_skew: timedelta = timedelta(minutes=5)
     nonce: str | None = None
     audience: str | None = None
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_depth: int = DEFAULT_MAX_DEPTH
 
 
 @dataclass
@@ -110,8 +115,12 @@ def verify_jwt(
         header_b64, payload_b64, _ = split_compact(token)
         if len(header_b64) > _MAX_HEADER_BYTES:
             raise ValueError("the JOSE header is too large")
-        header = json.loads(b64url_decode(header_b64))
-        payload = json.loads(b64url_decode(payload_b64))
+        # strict and bounded, like every other input: duplicate keys (read one way here, another way elsewhere),
+        # deep nesting and NaN are refused before anything reads a claim
+        header = parse_json(b64url_decode(header_b64), max_bytes=_MAX_HEADER_BYTES)
+        payload = parse_json(
+            b64url_decode(payload_b64), max_bytes=expectations.max_bytes, max_depth=expectations.max_depth
+        )
         if not isinstance(header, dict) or not isinstance(payload, dict):
             raise ValueError("header and payload must be JSON objects")
     except (ValueError, KeyFormatError, UnicodeDecodeError, RecursionError) as exc:

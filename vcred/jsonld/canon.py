@@ -25,14 +25,15 @@ import re
 import secrets
 from collections.abc import Iterable
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyoxigraph as ox
 import rfc8785
 
 from vcred.errors import CanonicalizationError, DataLossError, LoaderError
 from vcred.jsonld import prune
-from vcred.jsonld.loader import BundledLoader, DocumentLoader
+from vcred.jsonld.loader import DocumentLoader, cache_scope
+from vcred.jsonld.prune import ContextKey
 
 UNDEFINED_TERM_PREFIX = "urn:vcred:undefined-term:"
 RELATIVE_IRI_BASE = "https://relative-iri.vcred.invalid/"
@@ -50,102 +51,123 @@ DEFAULT_MAX_BLANK_NODES = 256  # RDFC-1.0 is exponential on crafted graphs; real
 _MAX_CONTEXT_DEPTH = 8
 _SAFE_INT = 2**53
 
-# Inlined JSON text, scoped-type terms and @type aliases of each bundled context URL (bundled documents never
-# change at run time, so this is safe to keep for the life of the process).
-_inline_cache: dict[str, tuple[str, frozenset[str], frozenset[str]]] = {}
 
-
-class _Inlined:
-    """Contexts with every URL replaced by its document, plus what the oxigraph guard needs to know."""
+class _GuardFacts:
+    """What the oxigraph guard must know about a document's contexts (collected while they are inlined)."""
 
     def __init__(self) -> None:
         self.scoped_types: set[str] = set()
         self.type_aliases: set[str] = {"@type"}
         self.suspect_iri = False
 
+    def add(self, inlined: _InlinedContext) -> None:
+        self.scoped_types.update(inlined.scoped_types)
+        self.type_aliases.update(inlined.type_aliases)
+        self.suspect_iri = self.suspect_iri or inlined.suspect_iri
 
-def _context_value(url: str, loader: DocumentLoader) -> Any:
+
+class _InlinedContext(NamedTuple):
+    """One context entry with every URL replaced by its document, as JSON text, and what the guard needs of it."""
+
+    text: str
+    scoped_types: frozenset[str]
+    type_aliases: frozenset[str]
+    suspect_iri: bool
+
+
+# The inlined form of each context URL, per loader cache scope (vcred.jsonld.loader.cache_scope): a scope names the
+# exact documents a loader serves, so an entry can never be read through a loader that serves something else. Only
+# the bundled contexts have a scope; they never change at run time, so entries live as long as the process.
+_inlined_by_url: dict[ContextKey, _InlinedContext] = {}
+
+
+def _load_context(url: str, loader: DocumentLoader) -> Any:
+    """The ``@context`` value of the document ``loader`` serves for ``url``."""
     document = loader(url)
     if not isinstance(document, dict) or "@context" not in document:
         raise LoaderError(f"document at {url[:200]!r} is not a JSON-LD context")
     return document["@context"]
 
 
-def _note_terms(context: dict[str, Any], info: _Inlined) -> None:
+def _note_terms(context: dict[str, Any], facts: _GuardFacts) -> None:
     for term, definition in context.items():
         if definition == "@type" or (isinstance(definition, dict) and definition.get("@id") == "@type"):
-            info.type_aliases.add(term)
+            facts.type_aliases.add(term)
         if isinstance(definition, dict) and "@context" in definition:
-            info.scoped_types.add(term)
+            facts.scoped_types.add(term)
 
 
-def _inline(value: Any, loader: DocumentLoader, info: _Inlined, depth: int = 0) -> Any:
-    """Replace every context URL (top level, scoped, @import) by the document it names."""
+def _replace_urls(value: Any, loader: DocumentLoader, facts: _GuardFacts, depth: int = 0) -> Any:
+    """Replace every context URL in a context value (top level, scoped, @import) by the context it names."""
     if depth > _MAX_CONTEXT_DEPTH:
         raise CanonicalizationError("contexts nest too deeply")
     if isinstance(value, str):
-        return _inline(_context_value(value, loader), loader, info, depth + 1)
+        return _replace_urls(_load_context(value, loader), loader, facts, depth + 1)
     if isinstance(value, list):
-        return [_inline(v, loader, info, depth) for v in value]
+        return [_replace_urls(v, loader, facts, depth) for v in value]
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         for key, item in value.items():
             if key == "@import" and isinstance(item, str):
-                imported = _inline(item, loader, info, depth + 1)
+                imported = _replace_urls(item, loader, facts, depth + 1)
                 if isinstance(imported, dict):
                     out.update({k: v for k, v in imported.items() if k not in value})
                 continue
             if key == "@context":
-                out[key] = _inline(item, loader, info, depth + 1)
+                out[key] = _replace_urls(item, loader, facts, depth + 1)
             elif isinstance(item, dict):
-                out[key] = {k: (_inline(v, loader, info, depth + 1) if k == "@context" else v) for k, v in item.items()}
+                out[key] = {
+                    k: (_replace_urls(v, loader, facts, depth + 1) if k == "@context" else v) for k, v in item.items()
+                }
             else:
                 out[key] = item
-        _note_terms(out, info)
+        _note_terms(out, facts)
         return out
     return value
 
 
-def _context_text(entry: Any, loader: DocumentLoader, info: _Inlined) -> str:
-    if isinstance(entry, str) and loader is _default_bundled():
-        cached = _inline_cache.get(entry)
-        if cached is None:
-            local = _Inlined()
-            text = json.dumps(_inline(entry, loader, local))
-            cached = (text, frozenset(local.scoped_types), frozenset(local.type_aliases))
-            _inline_cache[entry] = cached
-        info.scoped_types.update(cached[1])
-        info.type_aliases.update(cached[2])
-        return cached[0]
-    text = json.dumps(_inline(entry, loader, info))
-    if _suspect_iri(prune.names_in_text(text)):
-        info.suspect_iri = True
-    return text
+def _inline_entry(entry: Any, loader: DocumentLoader) -> _InlinedContext:
+    """One ``@context`` entry (a URL or an object) inlined; a URL is computed once per loader cache scope."""
+    scope = cache_scope(loader)
+    key = (scope, entry) if scope is not None and isinstance(entry, str) else None
+    if key is not None and (cached := _inlined_by_url.get(key)) is not None:
+        return cached
+    facts = _GuardFacts()
+    text = json.dumps(_replace_urls(entry, loader, facts))
+    inlined = _InlinedContext(
+        text, frozenset(facts.scoped_types), frozenset(facts.type_aliases), _suspect_iri(prune.names_in_text(text))
+    )
+    if key is not None:
+        _inlined_by_url[key] = inlined
+    return inlined
 
 
-def _default_bundled() -> BundledLoader:
-    from vcred.jsonld.loader import default_loader
-
-    return default_loader()
+def _entries(context: Any) -> list[Any]:
+    return context if isinstance(context, list) else [context]
 
 
-def _contexts_text(context: Any, loader: DocumentLoader, info: _Inlined, names: set[str] | None = None) -> str:
-    entries = context if isinstance(context, list) else [context]
+def _top_context_text(context: Any, loader: DocumentLoader, facts: _GuardFacts, names: set[str] | None) -> str:
+    """The document's ``@context`` as inlined JSON text, behind the data-loss detector.
+
+    With ``names`` (every name the document holds) and bundled contexts only, each context is pruned to what those
+    names can reach.
+    """
+    entries = _entries(context)
     if not entries:
         raise CanonicalizationError("@context is empty")
-    texts = [_context_text(e, loader, info) for e in entries]  # also fills the guard's information
-    if names is not None and loader is _default_bundled() and all(isinstance(e, str) for e in entries):
-        texts = _pruned(entries, names)
+    inlined = [_inline_entry(e, loader) for e in entries]
+    for one in inlined:
+        facts.add(one)
+    texts = [one.text for one in inlined]
+    scope = cache_scope(loader)
+    if names is not None and scope is not None and all(isinstance(e, str) for e in entries):
+        texts = _pruned_texts([(scope, e) for e in entries], names)
     return "[" + ",".join([_DETECTOR, *texts]) + "]"
 
 
-def _inlined_value(url: str) -> Any:
-    return json.loads(_inline_cache[url][0])
-
-
-def _pruned(urls: list[str], names: set[str]) -> list[str]:
-    """Bundled contexts pruned to what ``names`` can reach (see vcred.jsonld.prune for why this is exact)."""
-    indexes = [prune.register(url, partial(_inlined_value, url)) for url in urls]
+def _pruned_texts(keys: list[ContextKey], names: set[str]) -> list[str]:
+    """Cached contexts pruned to what ``names`` can reach (see vcred.jsonld.prune for why this is exact)."""
+    indexes = [prune.register(key, partial(_parsed_inlined, key)) for key in keys]
     seen: set[str] = set()
     shared: set[str] = set()
     for index in indexes:
@@ -153,46 +175,53 @@ def _pruned(urls: list[str], names: set[str]) -> list[str]:
         seen |= index.defined
     wanted = names | shared
     return [
-        prune.pruned_text(url, prune.kept(url, frozenset(wanted & index.defined)))
-        for url, index in zip(urls, indexes, strict=True)
+        prune.pruned_text(key, prune.kept(key, frozenset(wanted & index.defined)))
+        for key, index in zip(keys, indexes, strict=True)
     ]
 
 
-def _inline_body(value: Any, loader: DocumentLoader, info: _Inlined) -> Any:
+def _parsed_inlined(key: ContextKey) -> Any:
+    """A fresh parse of a cached inlined context (prune indexes it and must not share the cached objects)."""
+    return json.loads(_inlined_by_url[key].text)
+
+
+def _inline_nested_contexts(value: Any, loader: DocumentLoader, facts: _GuardFacts) -> Any:
     """Inline ``@context`` values embedded deeper in the document (e.g. credentials inside a presentation)."""
     if isinstance(value, list):
-        return [_inline_body(v, loader, info) for v in value]
+        return [_inline_nested_contexts(v, loader, facts) for v in value]
     if isinstance(value, dict):
-        return {
-            k: (json.loads(_contexts_text_plain(v, loader, info)) if k == "@context" else _inline_body(v, loader, info))
-            for k, v in value.items()
-        }
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            if k == "@context":
+                inlined = [_inline_entry(e, loader) for e in _entries(v)]
+                for one in inlined:
+                    facts.add(one)
+                out[k] = [json.loads(one.text) for one in inlined]
+            else:
+                out[k] = _inline_nested_contexts(v, loader, facts)
+        return out
     return value
 
 
-def _contexts_text_plain(context: Any, loader: DocumentLoader, info: _Inlined) -> str:
-    entries = context if isinstance(context, list) else [context]
-    return "[" + ",".join(_context_text(e, loader, info) for e in entries) + "]"
-
-
-def _body_text(document: dict[str, Any], loader: DocumentLoader, info: _Inlined) -> str:
+def _body_text(document: dict[str, Any], loader: DocumentLoader, facts: _GuardFacts) -> str:
+    """The document without its top ``@context``, as JSON text, with nested contexts inlined."""
     body = {k: v for k, v in document.items() if k != "@context"}
     try:
         text = json.dumps(body, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise CanonicalizationError(f"document is not JSON: {exc}") from None
     if '"@context"' in text:
-        text = json.dumps(_inline_body(body, loader, info), allow_nan=False)
+        text = json.dumps(_inline_nested_contexts(body, loader, facts), allow_nan=False)
     return text
 
 
-def _oxigraph_safe(body_text: str, body: Any, info: _Inlined, names: set[str] | None = None) -> bool:
+def _oxigraph_safe(body_text: str, body: Any, facts: _GuardFacts, names: set[str] | None = None) -> bool:
     """False when the document uses a feature where oxigraph is known to differ from JSON-LD 1.1.
 
     That includes strings that could be IRIs but are not valid ones (a scheme and a space, say): oxigraph drops
     such IRIs silently where pyld reports them, and anything dropped would be unsigned.
     """
-    if "@direction" in body_text or info.suspect_iri:
+    if "@direction" in body_text or facts.suspect_iri:
         return False
     if _suspect_iri(names if names is not None else prune.names_in_text(body_text)):
         return False
@@ -201,8 +230,8 @@ def _oxigraph_safe(body_text: str, body: Any, info: _Inlined, names: set[str] | 
         item = stack.pop()
         if isinstance(item, dict):
             for key, sub in item.items():
-                if key in info.type_aliases and isinstance(sub, list):
-                    if sum(1 for t in sub if isinstance(t, str) and t in info.scoped_types) > 1:
+                if key in facts.type_aliases and isinstance(sub, list):
+                    if sum(1 for t in sub if isinstance(t, str) and t in facts.scoped_types) > 1:
                         return False
                 stack.append(sub)
         elif isinstance(item, list):
@@ -290,11 +319,11 @@ def canonize_rdfc(
     if backend == "pyld":
         return _canonize_pyld(document, loader, max_blank_nodes)
     context = _check_context(document)
-    info = _Inlined()
-    body = _body_text(document, loader, info)
+    facts = _GuardFacts()
+    body = _body_text(document, loader, facts)
     names = prune.names_in_text(body) if prune_contexts and '"@context"' not in body else None
-    contexts = _contexts_text(context, loader, info, names)
-    if backend == "auto" and not _oxigraph_safe(body, document, info, names):
+    contexts = _top_context_text(context, loader, facts, names)
+    if backend == "auto" and not _oxigraph_safe(body, document, facts, names):
         return _canonize_pyld(document, loader, max_blank_nodes)
     text = '{"@context":' + contexts + ("," + body[1:] if body != "{}" else "}")
     try:
@@ -335,13 +364,13 @@ def canonize_rdfc_pair(
     """
     context = _check_context(document)
     flat_doc = not any(k.startswith("@") and k != "@context" for k in document)
-    info = _Inlined()
+    facts = _GuardFacts()
     if flat_doc and _flat(proof_config) and proof_config.get("@context") == context:
-        body = _body_text(document, loader, info)
+        body = _body_text(document, loader, facts)
         names = prune.names_in_text(body) | prune.names_in(proof_config) if '"@context"' not in body else None
-        contexts = _contexts_text(context, loader, info, names)
+        contexts = _top_context_text(context, loader, facts, names)
         strings = (names if names is not None else prune.names_in_text(body)) | prune.names_in(proof_config)
-        if _oxigraph_safe(body, document, info, strings):
+        if _oxigraph_safe(body, document, facts, strings):
             try:
                 return _pair_single_pass(contexts, body, proof_config, max_blank_nodes)
             except (CanonicalizationError, DataLossError):

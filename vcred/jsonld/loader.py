@@ -15,6 +15,8 @@ from typing import Any, Protocol, runtime_checkable
 from vcred.errors import LoaderError
 
 _CONTEXTS = "vcred.jsonld.contexts"
+BUNDLED_CACHE_SCOPE = "vcred:bundled-contexts"
+"""The cache scope of a loader that serves exactly the bundled contexts (pinned by SHA-256, never changed)."""
 
 
 @runtime_checkable
@@ -83,6 +85,15 @@ class BundledLoader:
         """A loader that also serves ``extra`` (URL → JSON document)."""
         return BundledLoader({**self._extra, **extra})
 
+    @property
+    def cache_scope(self) -> str | None:
+        """The scope in which results computed from this loader's documents may be cached, or None (do not cache).
+
+        Two loaders with the same scope serve the same document for every URL. Only a loader of the bundled
+        contexts alone has one: ``extra`` documents are the caller's objects, which the caller may still change.
+        """
+        return None if self._extra else BUNDLED_CACHE_SCOPE
+
 
 _DEFAULT = BundledLoader()
 
@@ -90,6 +101,18 @@ _DEFAULT = BundledLoader()
 def default_loader() -> BundledLoader:
     """The shared offline loader."""
     return _DEFAULT
+
+
+def cache_scope(loader: DocumentLoader) -> str | None:
+    """The scope in which results computed from ``loader``'s documents may be cached, or None.
+
+    Only vcred's own :class:`BundledLoader` carries one (a subclass or a caller's loader could serve anything for
+    a URL, so nothing computed from it is shared between calls).
+
+    >>> cache_scope(default_loader()), cache_scope(BundledLoader().with_documents({"urn:x": {}}))
+    ('vcred:bundled-contexts', None)
+    """
+    return loader.cache_scope if type(loader) is BundledLoader else None
 
 
 def as_loader(loader: DocumentLoader | None) -> DocumentLoader:

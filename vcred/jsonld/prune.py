@@ -19,6 +19,9 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+ContextKey = tuple[str, str]
+"""(loader cache scope, context URL): names one inlined context exactly (see vcred.jsonld.loader.cache_scope)."""
+
 
 def _identifiers(text: str) -> tuple[str, ...]:
     """A string and, for compact IRIs and IRIs, its prefix (``xsd`` of ``xsd:date``)."""
@@ -109,16 +112,16 @@ def prune(context: Any, keep: frozenset[str]) -> Any:
 
 
 @lru_cache(maxsize=512)
-def pruned_text(index_key: str, keep: frozenset[str]) -> str:
+def pruned_text(index_key: ContextKey, keep: frozenset[str]) -> str:
     """JSON text of a registered context pruned to ``keep`` (cached: documents of one kind share one key)."""
     return json.dumps(prune(_REGISTERED[index_key].context, keep))
 
 
-_REGISTERED: dict[str, ContextIndex] = {}
+_REGISTERED: dict[ContextKey, ContextIndex] = {}
 
 
-def register(key: str, context: Callable[[], Any]) -> ContextIndex:
-    """Index a bundled, inlined context under ``key`` (its URL) once; ``context`` is only called the first time."""
+def register(key: ContextKey, context: Callable[[], Any]) -> ContextIndex:
+    """Index a bundled, inlined context under ``key`` once; ``context`` is only called the first time."""
     index = _REGISTERED.get(key)
     if index is None:
         index = _REGISTERED[key] = ContextIndex(context())
@@ -126,7 +129,7 @@ def register(key: str, context: Callable[[], Any]) -> ContextIndex:
 
 
 @lru_cache(maxsize=1024)
-def kept(key: str, wanted: frozenset[str]) -> frozenset[str]:
+def kept(key: ContextKey, wanted: frozenset[str]) -> frozenset[str]:
     """The closure of ``wanted`` in a registered context (cached: documents of one kind ask the same question)."""
     return _REGISTERED[key].closure(set(wanted))
 

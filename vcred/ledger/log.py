@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 from vcred._files import write_atomically
+from vcred._time import require_aware, utcnow
 from vcred.crypto.keys import Ed25519PublicKey, Ed25519SigningKey
 from vcred.did.ledger import DID_KINDS, LedgerDidResolver, method_id, replay
 from vcred.did.resolver import DIDResolver, resolve_verification_method, split_did_url
@@ -88,7 +89,12 @@ class Ledger:
         check_integrity: bool = True,
         signature_helpers: bool = True,
         cosigners: Sequence[Witness] = (),
+        now: datetime | None = None,
     ) -> None:
+        """Open the ledger over ``store``; a new, empty one publishes its first checkpoint, cosigned at ``now``.
+
+        ``now`` defaults to the clock: reading it here is the public boundary (see :meth:`append`).
+        """
         self.store = store
         # witnesses asked to cosign each checkpoint the ledger publishes (one per batch)
         self._cosigners = list(cosigners)
@@ -106,7 +112,8 @@ class Ledger:
         if check_integrity:
             self.verify_integrity(full=store.size() <= 200_000)
         if store.size() == 0 and store.latest_checkpoint() is None:
-            self._publish(0, None)  # readers serve the empty log's checkpoint until the first batch
+            # readers serve the empty log's checkpoint until the first batch
+            self._publish(0, _moment(now))
 
     @classmethod
     def open(
@@ -136,16 +143,21 @@ class Ledger:
 
     # -- appending ------------------------------------------------------------------------------------------
     def append(self, entries: Sequence[bytes], *, now: datetime | None = None) -> list[int]:
-        """Verify and append a batch atomically; return the indexes. LedgerError names the first bad entry."""
+        """Verify and append a batch atomically; return the indexes. LedgerError names the first bad entry.
+
+        ``now`` is the ledger's time for this batch (entry timestamps must be within the allowed skew of it, and
+        the new checkpoint is cosigned at it); without it the ledger reads the clock, here and nowhere below.
+        """
         if not entries or len(entries) > MAX_BATCH:
             raise LedgerError(f"a batch holds 1 to {MAX_BATCH} entries")
+        moment = _moment(now)
         # the whole batch under the store's write lock: another thread or process appending meanwhile would
         # otherwise compute the same indexes from the same size
         with self.store.writing():
-            return self._append_locked(entries, now)
+            return self._append_locked(entries, moment)
 
-    def _append_locked(self, entries: Sequence[bytes], now: datetime | None) -> list[int]:
-        moment = int((now or datetime.now(UTC)).timestamp())
+    def _append_locked(self, entries: Sequence[bytes], now: datetime) -> list[int]:
+        moment = int(now.timestamp())
         leaves = [leaf_hash(raw) if isinstance(raw, bytes) and len(raw) <= MAX_ENTRY_BYTES else b"" for raw in entries]
         replayed = self.store.stored_leaves(leaves)
         seen: set[bytes] = set()
@@ -278,11 +290,11 @@ class Ledger:
 
     # -- checkpoints and proofs -------------------------------------------------------------------------------
     def checkpoint(self, *, now: datetime | None = None) -> str:
-        """A new signed checkpoint of the current size, cosigned by the ledger's cosigners, and saved."""
+        """A new signed checkpoint of the current size, cosigned (at ``now``, default the clock) and saved."""
         self.store.refresh()
-        return self._publish(self.size, now)
+        return self._publish(self.size, _moment(now))
 
-    def _publish(self, size: int, now: datetime | None) -> str:
+    def _publish(self, size: int, now: datetime) -> str:
         """Sign the checkpoint of ``size``, have each cosigner cosign it (SplitView if one refuses), save it."""
         note = sign_checkpoint(Checkpoint(self.origin, size, self.root(size)), self.operator_name, self._operator_key)
         for witness in self._cosigners:
@@ -293,13 +305,13 @@ class Ledger:
         self.store.save_checkpoint(size, note)
         return note
 
-    def latest_checkpoint(self) -> str:
-        """The newest signed checkpoint (signing one if the log grew since)."""
+    def latest_checkpoint(self, *, now: datetime | None = None) -> str:
+        """The newest signed checkpoint (signing one, cosigned at ``now`` or the clock, if the log grew since)."""
         self.store.refresh()
         saved = self.store.latest_checkpoint()
         if saved is not None and saved[0] == self.size:
             return saved[1]
-        return self.checkpoint()
+        return self.checkpoint(now=now)
 
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
         """The proof that entry ``index`` is in the tree of ``size``, verified before it is served."""
@@ -472,8 +484,7 @@ class Witness:
         if self._state_file:
             # durable before the cosignature leaves: a witness that forgot what it signed could sign a fork
             write_atomically(self._state_file, json.dumps({"checkpoint": checkpoint.body()}).encode("utf-8"))
-        timestamp = int((now or datetime.now(UTC)).timestamp())
-        return cosign(note, self.name, self._key, timestamp)
+        return cosign(note, self.name, self._key, int(_moment(now).timestamp()))
 
 
 class LedgerSource(Protocol):
@@ -806,3 +817,8 @@ class LedgerClient:
         """
         self._require()
         return list(self._authored.get((subject, kind), {}))
+
+
+def _moment(now: datetime | None) -> datetime:
+    """``now``, or the clock when the caller of a public method gave none (the only place the ledger reads it)."""
+    return utcnow() if now is None else require_aware(now)

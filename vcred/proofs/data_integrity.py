@@ -7,10 +7,11 @@ errors for misuse.
 from __future__ import annotations
 
 import copy
+import enum
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final, Literal
 
 from vcred._time import format_datetime_stamp, parse_datetime_stamp
 from vcred.crypto import multibase
@@ -27,7 +28,7 @@ from vcred.errors import (
     UsageError,
 )
 from vcred.jsonld.loader import DocumentLoader
-from vcred.proofs import SUITES
+from vcred.proofs import SIGNING_SUITES, SUITES
 from vcred.proofs.suite import Cryptosuite
 from vcred.report import Check
 
@@ -42,21 +43,55 @@ PROOF_EXPIRED_ERROR = "PROOF_EXPIRED_ERROR"
 MAX_PROOFS = 8
 
 
+class _AnyController(enum.Enum):
+    ANY_CONTROLLER = "any controller (proof-level interop tests only)"
+
+    def __repr__(self) -> str:
+        return "ANY_CONTROLLER"
+
+
+ANY_CONTROLLER: Final = _AnyController.ANY_CONTROLLER
+"""``ProofExpectations(controller=ANY_CONTROLLER)``: accept a key whatever DID controls it.
+
+For checking a proof in isolation (specification vectors, other stacks' outputs) only: a credential's proof must
+be checked against its issuer, a presentation's against its holder, as ``verify_credential`` and
+``verify_presentation`` do.
+"""
+
+
 @dataclass(frozen=True)
 class ProofExpectations:
     """What a verifier requires of a proof.
 
     ``controller`` is the DID that must control the verification method (the issuer of a credential, the holder
-    of a presentation); None accepts any controller and is meant for proof-level interop checks only.
+    of a presentation). It is required: :data:`ANY_CONTROLLER` (proof-level interop tests only) accepts any
+    controller, and ``None`` is refused so that a missing issuer can never switch the check off.
     ``challenge``/``domain``, when given, must match the proof's.
+
+    Raises UsageError for a ``controller`` that is neither a DID string nor ANY_CONTROLLER.
+
+    >>> from datetime import UTC
+    >>> ProofExpectations(purpose="assertionMethod", controller="did:example:issuer", now=datetime.now(UTC)).purpose
+    'assertionMethod'
     """
 
     purpose: str
-    controller: str | None
+    controller: str | Literal[_AnyController.ANY_CONTROLLER]
     now: datetime
     challenge: str | None = None
     domain: str | None = None
     max_clock_skew: timedelta = timedelta(minutes=5)
+
+    def __post_init__(self) -> None:
+        """Refuse a controller that would silently accept any key."""
+        if self.controller is ANY_CONTROLLER:
+            return
+        if not isinstance(self.controller, str) or not self.controller:
+            raise UsageError(
+                f"ProofExpectations needs the DID that must control the signing key, not {self.controller!r}",
+                hint="pass the issuer's (or holder's) DID; proof-level interop tests may pass "
+                "controller=ANY_CONTROLLER from vcred.proofs.data_integrity",
+            )
 
 
 def create_proof(
@@ -76,13 +111,18 @@ def create_proof(
 ) -> dict[str, Any]:
     """A copy of ``document`` with a new Data Integrity proof (added to any existing proofs, as a proof set).
 
-    Raises UnsupportedSuiteError for an unknown or verify-only suite, DataLossError / CanonicalizationError when
-    the document cannot be signed faithfully, LoaderError for contexts that are not available offline.
+    ``previous_proof`` (a proof chain) names the ``id`` of one or more proofs already on ``document``.
+
+    Raises UnsupportedSuiteError for an unknown or verify-only suite, UsageError for a document without
+    ``@context`` or a ``previous_proof`` that names no proof on the document, DataLossError /
+    CanonicalizationError when the document cannot be signed faithfully, LoaderError for contexts that are not
+    available offline.
     """
     cryptosuite = SUITES.get(suite)
     if cryptosuite is None or not cryptosuite.can_sign:
         raise UnsupportedSuiteError(
-            f"cannot sign with {suite!r}", hint="use 'eddsa-rdfc-2022', 'eddsa-jcs-2022' or 'vc+jwt'"
+            f"cannot sign with {suite!r}",
+            hint=f"use {', '.join(repr(name) for name in SIGNING_SUITES)} (or 'vc+jwt' through issue_credential)",
         )
     if not isinstance(document, dict) or "@context" not in document:
         raise UsageError("a document to sign must be a JSON object with an @context")
@@ -111,10 +151,10 @@ def create_proof(
         options["domain"] = domain
     if previous_proof is not None:
         options["previousProof"] = previous_proof
-        unsecured = {**unsecured, "proof": _referenced(existing_list, previous_proof)}
+        unsecured = {**unsecured, "proof": _chained_for_signing(existing_list, previous_proof)}
     config = cryptosuite.proof_config(document, options)
     signed_bytes = cryptosuite.hash_data({k: v for k, v in unsecured.items()}, config, loader=loader)
-    proof = {**config} if "@context" in config and cryptosuite.name == "eddsa-jcs-2022" else dict(options)
+    proof = dict(config) if cryptosuite.proof_carries_context and "@context" in config else dict(options)
     proof["proofValue"] = multibase.encode_base58btc(key.sign(signed_bytes))
     all_proofs = [*existing_list, proof]
     # the secured document shares nothing with the caller's: editing one never changes the other
@@ -125,13 +165,36 @@ def create_proof(
     }
 
 
-def _referenced(proofs: list[dict[str, Any]], previous: str | list[str]) -> dict[str, Any] | list[dict[str, Any]]:
+def _chained_for_signing(
+    proofs: list[dict[str, Any]], previous: str | list[str]
+) -> dict[str, Any] | list[dict[str, Any]]:
+    """The proofs ``previous_proof`` names, for :func:`create_proof`: UsageError when it names none on the document."""
+    if not (isinstance(previous, str) or (isinstance(previous, list) and all(isinstance(p, str) for p in previous))):
+        raise UsageError("previous_proof must be a proof id or a list of proof ids")
+    if not previous:
+        raise UsageError("previous_proof is empty: name the id of the proof this one follows")
+    try:
+        return _referenced(proofs, previous)
+    except ValueError as exc:
+        ids = [p["id"] for p in proofs if isinstance(p, dict) and isinstance(p.get("id"), str)]
+        raise UsageError(
+            f"cannot chain this proof: {exc}",
+            hint=(
+                f"the document's proof ids are {', '.join(repr(i) for i in ids)}"
+                if ids
+                else "the document has no proof with an id: create the earlier proof with proof_id=…"
+            ),
+        ) from None
+
+
+def _referenced(proofs: list[Any], previous: str | list[str]) -> dict[str, Any] | list[dict[str, Any]]:
+    """The proofs whose ``id`` ``previous`` names; ValueError naming the first id that matches none."""
     wanted = [previous] if isinstance(previous, str) else list(previous)
     found = []
     for proof_id in wanted:
         match = next((p for p in proofs if isinstance(p, dict) and p.get("id") == proof_id), None)
         if match is None:
-            raise ValueError(f"previousProof {proof_id!r} does not match the id of any proof in the set")
+            raise ValueError(f"previousProof {proof_id[:80]!r} does not match the id of any proof in the set")
         found.append(match)
     return found[0] if isinstance(previous, str) else found
 
@@ -211,7 +274,8 @@ def _verify_one(
         checks.append(
             Check.passed(
                 f"{label}.verification_method",
-                f"the key is {method.controller}'s and authorised for {exp.purpose}",
+                f"the key is {method.controller}'s and authorised for {exp.purpose}"
+                + (" (any controller accepted: ANY_CONTROLLER)" if exp.controller is ANY_CONTROLLER else ""),
                 verification_method=method.id,
                 # the moment the key was looked up for: every later check of this key's history uses this one
                 key_as_of=created.isoformat() if created is not None else None,
@@ -357,7 +421,7 @@ def _method(
         vm_did, _ = split_did_url(vm_url)
     except ResolutionError as exc:
         raise fail(exc.message) from None
-    if exp.controller is not None and vm_did != exp.controller:
+    if exp.controller is not ANY_CONTROLLER and vm_did != exp.controller:
         raise fail(f"the signing key belongs to {vm_did[:80]}, not to {exp.controller[:80]}")
     try:
         method = resolve_verification_method(resolver, vm_url, exp.purpose, as_of=created)
@@ -365,7 +429,7 @@ def _method(
         raise fail(str(exc)) from None
     except Exception as exc:  # a caller-supplied resolver must not crash verification
         raise fail(f"resolver failed: {type(exc).__name__}") from None
-    if exp.controller is not None and method.controller != exp.controller:
+    if exp.controller is not ANY_CONTROLLER and method.controller != exp.controller:
         raise fail(f"{method.id} is controlled by {method.controller[:80]}, not {exp.controller[:80]}")
     return method
 

@@ -19,6 +19,7 @@ class EddsaJcs2022:
     name = "eddsa-jcs-2022"
     proof_type = "DataIntegrityProof"
     can_sign = True
+    proof_carries_context = True
 
     def proof_config(self, document: dict[str, Any], proof: dict[str, Any]) -> dict[str, Any]:
         """The proof without proofValue; on creation the document's ``@context`` is copied into it."""

@@ -15,6 +15,7 @@ class EddsaRdfc2022:
     name = "eddsa-rdfc-2022"
     proof_type = "DataIntegrityProof"
     can_sign = True
+    proof_carries_context = False
 
     def proof_config(self, document: dict[str, Any], proof: dict[str, Any]) -> dict[str, Any]:
         """Proof options without proofValue, with the document's ``@context`` (spec §3.2.5)."""

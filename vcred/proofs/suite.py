@@ -18,6 +18,9 @@ class Cryptosuite(Protocol):
     """The ``cryptosuite`` value (or, for legacy suites, the proof ``type``)."""
     proof_type: str
     can_sign: bool
+    proof_carries_context: bool
+    """True when a created proof keeps the ``@context`` of its proof configuration (eddsa-jcs-2022);
+    False when the proof is the proof options alone and the configuration borrows the document's ``@context``."""
 
     def proof_config(self, document: dict[str, Any], proof: dict[str, Any]) -> dict[str, Any]:
         """The proof configuration to canonicalize: the proof without ``proofValue``, per the suite's rules."""

@@ -156,6 +156,11 @@ def _read_record(path: Path, *, ignore_damage: bool) -> Record | None:
         raise
 
 
+def _moment(now: datetime | None) -> datetime:
+    """``now``, or the clock when a public method's caller gave none: the only place the wallet reads it."""
+    return utcnow() if now is None else require_aware(now)
+
+
 def _save(
     path: Path,
     content: dict[str, Any],
@@ -163,14 +168,15 @@ def _save(
     kdf: KdfParams,
     cache: tuple[bytes, bytes] | None,
     generation: int,
+    now: datetime,
 ) -> tuple[bytes, bytes]:
-    """Stamp ``content`` with ``generation`` and the time, write the wallet, then record it; returns the key cache.
+    """Stamp ``content`` with ``generation`` and ``now``, write the wallet, then record it; returns the key cache.
 
     The wallet is written before its record: a crash between the two leaves a file newer than recorded, which opens
     (and is recorded then); writing the record first would make a crash look like a rollback.
     """
     content["generation"] = generation
-    content["savedAt"] = format_datetime_stamp(utcnow())
+    content["savedAt"] = format_datetime_stamp(now)
     data, cache = encode_vault(content, passphrase, kdf=kdf, key_cache=cache)
     write_atomically(path, data)
     write_record(path, Record(Generation.of(content), file_hash(data)))
@@ -237,8 +243,13 @@ class Wallet:
         kdf: KdfParams = DEFAULT_KDF,
         holder_key: Ed25519SigningKey | None = None,
         overwrite: bool = False,
+        now: datetime | None = None,
     ) -> Wallet:
-        """A new wallet with a fresh did:key holder key (or ``holder_key``). Refuses to overwrite by default."""
+        """A new wallet with a fresh did:key holder key (or ``holder_key``). Refuses to overwrite by default.
+
+        ``now`` is the save time recorded in the wallet (default: the clock, as for every method that saves).
+        """
+        moment = _moment(now)
         target = Path(path) if path else default_wallet_path()
         if not passphrase:
             raise UsageError("a wallet needs a passphrase", hint="set VCRED_PASSPHRASE or answer the prompt")
@@ -257,17 +268,21 @@ class Wallet:
         with locked(target):
             # above any generation recorded here, so the wallet this one replaces cannot come back as "newer"
             first = next_generation(Generation(0, None), _read_record(target, ignore_damage=True))
-            cache = _save(target, content, passphrase, kdf, None, first)
+            cache = _save(target, content, passphrase, kdf, None, first, moment)
         return cls(target, passphrase, content, kdf, cache)
 
     @classmethod
-    def open(cls, path: str | Path | None, passphrase: str, *, accept_rollback: bool = False) -> Wallet:
+    def open(
+        cls, path: str | Path | None, passphrase: str, *, accept_rollback: bool = False, now: datetime | None = None
+    ) -> Wallet:
         """Open an existing wallet; WrongPassphraseError / CorruptWalletError say what is wrong.
 
         Raises WalletRolledBackError when the file is an older copy than the one last saved beside it (its
         generation record). ``accept_rollback=True`` keeps such a copy: it is saved again with a generation above
         the record, so the newer copy it replaced is refused from then on. A wallet with no record yet (first open
         after an upgrade, or copied from another machine) opens with ``warning`` set, and is recorded.
+
+        ``now`` is the save time recorded when an accepted rollback is saved again (default: the clock).
 
         Example: ``Wallet.open("wallet.vcw", passphrase).state.describe()``
         """
@@ -279,7 +294,8 @@ class Wallet:
             recorded, outcome = _compare(target, data, content, accept_rollback=accept_rollback)
             found = Generation.of(content)
             if outcome == "rolled-back":
-                cache = _save(target, content, passphrase, kdf, cache, next_generation(found, recorded))
+                generation = next_generation(found, recorded)
+                cache = _save(target, content, passphrase, kdf, cache, generation, _moment(now))
             elif outcome != "same":  # newer (saved elsewhere, or a crash before the record) or unrecorded
                 write_record(target, Record(found, file_hash(data)))
         return cls(target, passphrase, content, kdf, cache, _warning(outcome, recorded, found))
@@ -290,7 +306,7 @@ class Wallet:
         saved = Generation.of(self._content)
         return WalletState(saved.number, saved.saved_at, len(self._content["credentials"]), len(self._content["log"]))
 
-    def _mutate(self, change: Callable[[dict[str, Any]], Any]) -> Any:
+    def _mutate(self, change: Callable[[dict[str, Any]], Any], now: datetime) -> Any:
         """Reload under the lock, check it is not an older copy, apply ``change``, save; durable on return."""
         with locked(self.path):
             remove_stale_temporaries(self.path)
@@ -300,7 +316,7 @@ class Wallet:
             recorded, _ = _compare(self.path, data, content, accept_rollback=False)
             generation = next_generation(Generation.of(content), recorded)
             result = change(content)
-            cache = _save(self.path, content, self._passphrase, kdf, cache, generation)
+            cache = _save(self.path, content, self._passphrase, kdf, cache, generation, now)
         self._content, self._kdf, self._key_cache = content, kdf, cache
         return result
 
@@ -340,8 +356,10 @@ class Wallet:
         ``anchor_proof`` is the issuer's batch anchor proof for it (BatchProof or its JSON): kept, and presented with
         the credential. Raises WalletError when it does not verify, is about someone else (unless
         ``allow_foreign``, which keeps it flagged), or the anchor proof is not this credential's. Importing the
-        same credential again returns the stored one (adding an anchor proof it lacked).
+        same credential again returns the stored one (adding an anchor proof it lacked). ``now`` (default: the clock,
+        read once) is the time it is verified at, added at and saved at.
         """
+        moment = _moment(now)
         parsed: dict[str, Any] | str = credential
         if isinstance(credential, str) and credential.strip().startswith("{"):
             try:
@@ -354,7 +372,7 @@ class Wallet:
         if verify is not False:
             from vcred.verify.credential import verify_credential
 
-            check: Verifier = verify if callable(verify) else (lambda c: verify_credential(c, now=now))
+            check: Verifier = verify if callable(verify) else (lambda c: verify_credential(c, now=moment))
             report = check(parsed)
             if not report.verified:
                 reason = report.failures[0].reason if report.failures else "it did not verify"
@@ -381,7 +399,7 @@ class Wallet:
             issuer=issuer.get("id") if isinstance(issuer, dict) else issuer if isinstance(issuer, str) else None,
             subject=subject_id if isinstance(subject_id, str) else None,
             category=category_of(claims),
-            added_at=format_datetime_stamp(now or utcnow()),
+            added_at=format_datetime_stamp(moment),
             flagged=flagged,
             anchor_proof=proof_json,
         )
@@ -395,7 +413,7 @@ class Wallet:
             content["credentials"].append(stored.to_json())
             return stored
 
-        result: StoredCredential = self._mutate(add)
+        result: StoredCredential = self._mutate(add, moment)
         return result
 
     def import_many(
@@ -426,13 +444,14 @@ class Wallet:
             raise UsageError(f"no single credential matches {credential_id!r}", hint="see: vcred wallet list")
         return matches[0]
 
-    def remove(self, credential_id: str) -> StoredCredential:
-        """Remove a credential."""
+    def remove(self, credential_id: str, *, now: datetime | None = None) -> StoredCredential:
+        """Remove a credential (the wallet is saved at ``now``, default the clock)."""
         target = self.get(credential_id)
         self._mutate(
             lambda content: content.__setitem__(
                 "credentials", [c for c in content["credentials"] if c["id"] != target.id]
-            )
+            ),
+            _moment(now),
         )
         return target
 
@@ -472,7 +491,7 @@ class Wallet:
         from vcred.present import create_presentation
 
         chosen = self.select(categories=categories, types=types, ids=ids)
-        moment = require_aware(now) if now else utcnow()
+        moment = _moment(now)
         presentation = create_presentation(
             [c.credential for c in chosen],
             self.holder_key,
@@ -496,7 +515,7 @@ class Wallet:
             "categories": sorted({c.category or "-" for c in chosen}),
             "purpose": purpose or "",
         }
-        self._mutate(lambda content: content["log"].append(record))
+        self._mutate(lambda content: content["log"].append(record), moment)
         return presentation
 
     @property
@@ -514,9 +533,16 @@ class Wallet:
 
     @classmethod
     def restore(
-        cls, backup: str | Path, path: str | Path | None, passphrase: str, *, overwrite: bool = False
+        cls,
+        backup: str | Path,
+        path: str | Path | None,
+        passphrase: str,
+        *,
+        overwrite: bool = False,
+        now: datetime | None = None,
     ) -> Wallet:
-        """Check that ``backup`` opens with ``passphrase``, then make it the wallet at ``path``."""
+        """Check that ``backup`` opens with ``passphrase``, then make it the wallet at ``path`` (saved at ``now``)."""
+        moment = _moment(now)
         source = Path(backup)
         content, kdf, cache = decode_vault(read_file(source), passphrase)  # refuse a backup that does not open
         target = Path(path) if path else default_wallet_path()
@@ -528,5 +554,5 @@ class Wallet:
             # restoring is the holder's explicit choice of an older copy: saved above every recorded generation,
             # in one write, so the wallet it replaces is refused from now on and a crash leaves one or the other
             generation = next_generation(restored, _read_record(target, ignore_damage=True))
-            cache = _save(target, content, passphrase, kdf, cache, generation)
+            cache = _save(target, content, passphrase, kdf, cache, generation, moment)
         return cls(target, passphrase, content, kdf, cache, f"restored a backup of {restored.describe()}")
