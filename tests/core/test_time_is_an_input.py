@@ -29,6 +29,7 @@ ALLOWED = {
     ("issuer.py", "set_status"),
     ("issuer.py", "publish"),
     ("issuer.py", "anchor"),
+    ("issuer.py", "foreign_revocation"),
     ("issuer.py", "_after_last_use"),
 }
 CLOCKS = {"utcnow", "now", "today", "time", "time_ns", "utcfromtimestamp"}

@@ -29,7 +29,10 @@ def local(tmp_path):
 
 
 def create(local, name="abr"):
-    return IssuerAccount.create(local, name, recovery=RECOVERY, kdf=UNSAFE_FAST_KDF_FOR_TESTS, now=FIXED_NOW)
+    account = IssuerAccount.create(local, name, recovery=RECOVERY, kdf=UNSAFE_FAST_KDF_FOR_TESTS, now=FIXED_NOW)
+    if local.ledger_trust() is None:
+        local.trust_local_ledger()  # the verifier's one configuration step
+    return account
 
 
 def claims(account):

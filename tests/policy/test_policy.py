@@ -305,7 +305,7 @@ def test_registry_must_be_the_anchored_version(office):
         synced.sync()
         return synced
 
-    unanchored = registry.check_anchored(client(), publisher=office.public_key.did_key)
+    unanchored = registry.check_anchored(client(), publisher=publisher.public_key.did_key)
     assert not unanchored.ok and "no version" in unanchored.reason and unanchored.status == "failed"
 
     def publish(version, digest):
@@ -327,11 +327,11 @@ def test_registry_must_be_the_anchored_version(office):
         )
 
     publish(1, registry.digest)
-    assert registry.check_anchored(client(), publisher=office.public_key.did_key).ok
+    assert registry.check_anchored(client(), publisher=publisher.public_key.did_key).ok
     edited = copy.deepcopy(document)
     edited["rules"] = edited["rules"][1:]  # a local edit drops a rule
-    stale = TrustRegistry(edited).check_anchored(client(), publisher=office.public_key.did_key)
+    stale = TrustRegistry(edited).check_anchored(client(), publisher=publisher.public_key.did_key)
     assert not stale.ok and "local edit or an outdated copy" in stale.reason
     publish(2, TrustRegistry(edited).digest)  # the network moves on: now the old copy is the outdated one
-    assert TrustRegistry(edited).check_anchored(client(), publisher=office.public_key.did_key).ok
-    assert registry.check_anchored(client(), publisher=office.public_key.did_key).details["anchored_version"] == 2
+    assert TrustRegistry(edited).check_anchored(client(), publisher=publisher.public_key.did_key).ok
+    assert registry.check_anchored(client(), publisher=publisher.public_key.did_key).details["anchored_version"] == 2
