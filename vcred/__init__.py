@@ -13,7 +13,8 @@ Presentations: ``vcred.create_presentation`` / ``vcred.verify_presentation``; th
 """
 
 from vcred import errors
-from vcred.issue import issue_credential
+from vcred._compat import moved
+from vcred.issuer.issue import issue_credential
 from vcred.policy.evaluate import CredentialingDecision, evaluate
 from vcred.present import create_presentation
 from vcred.report import Check, CheckStatus, PresentationReport, VerificationReport
@@ -24,6 +25,9 @@ from vcred.verify.replay import MemoryReplayCache
 from vcred.verify.verifier import Verifier
 
 __version__ = "0.1.0"
+
+# regrouped by role (ADR 10): the old module paths still import, with a DeprecationWarning
+moved("vcred.issue", "vcred.issuer.issue")
 
 __all__ = [
     "Check",

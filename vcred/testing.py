@@ -19,11 +19,11 @@ from vcred.did.resolver import DIDResolver, ResolutionResult, split_did_url
 from vcred.errors import ResolutionError, UsageError
 from vcred.examples import ISSUER_ROLES, accreditation_credentials, radiologist_credentials
 from vcred.examples.office import POLICY, trust_registry
-from vcred.issue import issuer_id
 from vcred.issuer import IssuerAccount
 from vcred.jose.vc_jwt import peek_payload
 from vcred.ledger.anchors import BatchProof, credential_hash
 from vcred.local import LocalSetting
+from vcred.model.credential import issuer_id
 from vcred.model.families import FAMILIES
 from vcred.policy import CredentialingDecision, TrustRegistry, evaluate
 from vcred.report import PresentationReport, VerificationReport

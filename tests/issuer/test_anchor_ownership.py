@@ -100,5 +100,5 @@ def test_a_strangers_entry_about_the_boards_list_does_not_hold_up_its_rotation(b
     def no_waiting(seconds):
         raise AssertionError("the board waited for another DID's entry")
 
-    monkeypatch.setattr(vcred.issuer.time, "sleep", no_waiting)
+    monkeypatch.setattr(vcred.issuer.account.time, "sleep", no_waiting)
     account._after_last_use(local.ledger())

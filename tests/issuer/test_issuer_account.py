@@ -110,7 +110,7 @@ def test_a_crash_before_the_ledger_saw_the_rotation_forgets_it(local):
 
 
 def test_a_crash_between_saving_the_account_and_resealing_loses_no_key(local, monkeypatch):
-    import vcred.issuer as issuer_module
+    import vcred.issuer.account as issuer_module
 
     account = create(local)
     calls = []

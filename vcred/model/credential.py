@@ -158,3 +158,11 @@ def _check_related(value: Any, problems: list[str]) -> None:
         seen.add(str(item.get("id")))
         if "digestSRI" not in item and "digestMultibase" not in item:
             problems.append(f"{where}: needs digestSRI or digestMultibase")
+
+
+def issuer_id(credential: dict[str, Any]) -> str | None:
+    """The issuer's id (``issuer`` may be a URL or an object with an ``id``)."""
+    issuer = credential.get("issuer")
+    if isinstance(issuer, dict):
+        issuer = issuer.get("id")
+    return issuer if isinstance(issuer, str) else None

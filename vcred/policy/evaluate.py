@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 
 from vcred._time import require_aware
 from vcred.errors import InvalidCredentialError, UsageError
-from vcred.issue import issuer_id
+from vcred.model.credential import issuer_id
 from vcred.model.families.builders import validate_subject
 from vcred.model.families.common import parse_amount
 from vcred.model.families.registry import family_types

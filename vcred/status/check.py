@@ -16,8 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from vcred._time import parse_datetime_stamp
-from vcred.issue import issuer_id
-from vcred.model.credential import is_url
+from vcred.model.credential import is_url, issuer_id
 from vcred.report import Check, VerificationReport
 from vcred.status.bitstring import Bitstring, StatusListError
 from vcred.status.fetch import StatusFetcher, StatusFetchError

@@ -132,7 +132,7 @@ class StatusList:
         ttl: timedelta = timedelta(days=7),
     ) -> dict[str, Any]:
         """Sign the next version with the issuer's key; publish the result with a fetcher's ``publish``."""
-        from vcred.issue import issue_credential
+        from vcred.issuer.issue import issue_credential
 
         signed = issue_credential(
             self.credential(now=now, ttl=ttl), key, suite=suite, verification_method=verification_method, now=now

@@ -15,10 +15,10 @@ from vcred._json import InputRejectedError
 from vcred._time import parse_datetime_stamp
 from vcred.did.resolver import DIDResolver
 from vcred.errors import CanonicalizationError, DataLossError, LoaderError
-from vcred.issue import issuer_id
 from vcred.jose.vc_jwt import JWT_CLAIMS, VC_JWT, JwtExpectations, verify_jwt
 from vcred.jsonld.canon import canonize_rdfc
 from vcred.jsonld.loader import DocumentLoader
+from vcred.model.credential import issuer_id
 from vcred.proofs.data_integrity import ProofExpectations, verify_proofs
 from vcred.report import Check, VerificationReport
 from vcred.verify.common import MALFORMED, ProofOutcome, guarded, proof_format, read_input, well_formed

@@ -27,7 +27,7 @@ from vcred.crypto.sealing import DEFAULT_KDF, KdfParams
 from vcred.did.key import did_key_method_id
 from vcred.did.ledger import DidState, commitment, create_event, deactivate_event, method_id, replay, rotate_event
 from vcred.errors import LedgerError, NotInIssuanceRecordError, NotIssuedHereError, UsageError
-from vcred.issue import issue_credential
+from vcred.issuer.issue import issue_credential
 from vcred.ledger.anchors import BatchProof, build_batch, credential_hash
 from vcred.ledger.entries import make_entry, parse_entry
 from vcred.ledger.log import Ledger
@@ -413,8 +413,8 @@ class IssuerAccount:
         keys as of the signing time, from every version of its history.
         """
         from vcred.did import default_resolver
-        from vcred.issue import issuer_id
         from vcred.jose.vc_jwt import peek_payload
+        from vcred.model.credential import issuer_id
         from vcred.report import CheckStatus
         from vcred.verify import VerifyOptions, verify_credential
 

@@ -12,18 +12,11 @@ from vcred.did.resolver import split_did_url
 from vcred.errors import InvalidCredentialError, ResolutionError, UnsupportedSuiteError, UsageError
 from vcred.jose.vc_jwt import VC_JWT, sign_jwt
 from vcred.jsonld.loader import DocumentLoader, as_loader
+from vcred.model.credential import issuer_id
 from vcred.proofs import SIGNING_SUITES
 from vcred.proofs.data_integrity import create_proof
 
 SUITE_NAMES = (*SIGNING_SUITES, VC_JWT)
-
-
-def issuer_id(credential: dict[str, Any]) -> str | None:
-    """The issuer's id (``issuer`` may be a URL or an object with an ``id``)."""
-    issuer = credential.get("issuer")
-    if isinstance(issuer, dict):
-        issuer = issuer.get("id")
-    return issuer if isinstance(issuer, str) else None
 
 
 def issue_credential(
