@@ -110,7 +110,7 @@ def test_undefined_term_variant_fails(kind, suite):
         assert "vc.proof.transform" in failed(report)
     else:
         report = vcred.verify_credential(sign(variant, suite), now=FIXED_NOW)
-        assert "vc.jsonld" in failed(report) and "vc.closed_world" in failed(report)
+        assert "vc.closed_world" in failed(report)
         assert "boardEligible" in report.check("vc.closed_world").reason
         # nothing is read from a document outside the closed world
         assert report.check("vc.schema").status.value == "skipped"
@@ -120,8 +120,8 @@ def test_unknown_type_fails_with_a_reason():
     variant = copy.deepcopy(BY_TYPE["CMECredential"])
     variant["type"] = ["VerifiableCredential", "CMECertificate"]
     report = vcred.verify_credential(sign(variant, "eddsa-jcs-2022"), now=FIXED_NOW)
-    assert "vc.jsonld" in failed(report)
-    assert "CMECertificate" in report.check("vc.jsonld").reason
+    assert "vc.closed_world" in failed(report)
+    assert "CMECertificate" in report.check("vc.closed_world").reason
 
 
 def test_builder_errors_name_the_field():

@@ -29,6 +29,7 @@ them, so the rule follows JSON-LD 1.1 exactly; processed contexts are cached for
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -44,6 +45,9 @@ MAX_PROBLEMS = 5
 _VALUE_OBJECT_KEYS = frozenset({"@value", "@language", "@direction"})
 _ALLOWED_ALIASES = frozenset({"@id", "@type"})
 _CACHE_SIZE = 512
+# characters no IRI may hold (RFC 3987), and the shape of a scheme: JSON-LD drops invalid IRIs silently
+_NOT_IN_IRI = re.compile(r"[ <>\"{}|^`\\\x00-\x20\x7f]")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*\Z")
 
 
 class ClosedWorldError(Exception):
@@ -264,6 +268,9 @@ class _Walker:
         if _mapping(active, scheme) is not None:
             self.fail(path, f"{value!r} is a compact IRI (its prefix {scheme!r} is a term); write the IRI in full")
             return
+        if _NOT_IN_IRI.search(value) or not _SCHEME.match(scheme):
+            self.fail(path, f"{value[:120]!r} is not a valid IRI (JSON-LD would drop it, so it would not be signed)")
+            return
         if vocab and self._names_a_term(active, value):
             self.fail(path, f"{value!r} is the IRI of a defined term; write the term")
 
@@ -276,7 +283,9 @@ class _Walker:
     def absolute(self, active: Any, name: str, path: str, what: str) -> None:
         """An absolute IRI used as a key or type: accepted only when it can be read in no other way."""
         scheme = name.partition(":")[0]
-        if _mapping(active, scheme) is not None:
+        if _NOT_IN_IRI.search(name) or not _SCHEME.match(scheme):
+            self.fail(path, f"{what} {name[:120]!r} is not a valid IRI")
+        elif _mapping(active, scheme) is not None:
             self.fail(path, f"{what} {name!r} is a compact IRI (its prefix {scheme!r} is a term); write the term")
         elif name.startswith("_:"):
             self.fail(path, f"{what} {name!r} is a blank node label")

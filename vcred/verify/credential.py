@@ -14,9 +14,7 @@ from typing import Any
 from vcred._json import InputRejectedError
 from vcred._time import parse_datetime_stamp
 from vcred.did.resolver import DIDResolver
-from vcred.errors import CanonicalizationError, DataLossError, LoaderError
 from vcred.jose.vc_jwt import JWT_CLAIMS, VC_JWT, JwtExpectations, verify_jwt
-from vcred.jsonld.canon import canonize_rdfc
 from vcred.jsonld.loader import DocumentLoader
 from vcred.model.credential import issuer_id
 from vcred.proofs.data_integrity import ProofExpectations, verify_proofs
@@ -95,7 +93,6 @@ def _steps(call: Call) -> list[Step[_State]]:
         Step("vc.jose", _jose),
         Step("vc.well_formed", _well_formed),
         Step("vc.proof", _proof),
-        Step("vc.jsonld", _jsonld),
         Step("vc.closed_world", _closed_world_step),
         Step("vc.validity", _validity_step, needs=("view",)),
         Step("vc.status", _status_step, needs=("view", "well_formed", "proof")),
@@ -183,12 +180,6 @@ def _proof(state: _State) -> None:
     state.open("proof", state.proof.verified, "the credential's proof did not verify")
 
 
-def _jsonld(state: _State) -> None:
-    document = state.document
-    if state.report.format != "eddsa-rdfc-2022" and isinstance(document.get("@context"), list | str):
-        state.checks.append(_jsonld_terms(document, state.call))
-
-
 def _closed_world_step(state: _State) -> None:
     check = closed_world(state.document, state.call, "vc", jwt=state.token is not None)
     state.checks.append(check)
@@ -223,16 +214,6 @@ def _ledger_step(state: _State) -> None:
 
 def _trust_step(state: _State) -> None:
     state.checks.append(_trust(state.document, state.call, state.report))
-
-
-def _jsonld_terms(document: dict[str, Any], call: Call) -> Check:
-    try:
-        canonize_rdfc({k: v for k, v in document.items() if k != "proof"}, loader=call.verifier.loader)
-    except DataLossError as exc:
-        return Check.failed("vc.jsonld", exc.message, "DATA_LOSS_DETECTION_ERROR")
-    except (CanonicalizationError, LoaderError) as exc:
-        return Check.failed("vc.jsonld", exc.message, MALFORMED)
-    return Check.passed("vc.jsonld", "every term is defined by the credential's contexts")
 
 
 # VC 2.0's validity period and VC 1.1's (issuanceDate is required there and, like validFrom, may not lie ahead)
