@@ -304,3 +304,18 @@ def test_a_key_listed_by_the_issuer_but_controlled_by_another_did_is_refused(sui
     report = vcred.verify_credential(signed, now=FIXED_NOW, resolver=resolver)
     assert not report.verified
     assert any("controlled by" in c.reason for c in report.failures), report.failures
+
+
+def test_a_did_vcred_issuer_without_a_ledger_says_how_to_give_one():
+    """did:vcred is supported: it needs a ledger, and the reason says so (not 'unsupported method')."""
+    vm = vcred.verify_credential(
+        vcred.issue_credential(
+            credential(issuer="did:vcred:zQmSomeIssuer"),
+            ISSUER,
+            verification_method="did:vcred:zQmSomeIssuer#key-1",
+            now=FIXED_NOW,
+            validate=False,
+        ),
+        now=FIXED_NOW,
+    )
+    assert "did:vcred is resolved from a ledger" in vm.check("vc.proof.verification_method").reason

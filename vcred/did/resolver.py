@@ -107,6 +107,13 @@ class CompositeResolver:
         bare, _ = split_did_url(did)
         method = bare.split(":", 2)[1]
         resolver = self._methods.get(method)
+        if resolver is None and method == "vcred":
+            # supported, but only through a ledger the verifier trusts: say how to give it one
+            raise ResolutionError(
+                "did:vcred is resolved from a ledger, and none was given: pass ledger=<a LedgerClient> "
+                "(vcred.Verifier.from_local(data_dir)), or --data-dir on the command line",
+                hint="an office on another machine needs the issuer's ledger: see the README (Ledger for offices)",
+            )
         if resolver is None:
             raise ResolutionError(
                 f"DID method 'did:{method}' is not supported",
