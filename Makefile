@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(PY) -m vcred.demo
 
 test: $(STAMP)
-	$(PY) -m pytest -p no:cacheprovider
+	$(PY) -m pytest -p no:cacheprovider -rs
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check vcred tests bench
