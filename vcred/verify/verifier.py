@@ -101,6 +101,8 @@ class Verifier:
         self.trust: TrustPolicy | None = _checked_trust(_pick(trust, opts.trust))
         self.replay_cache = replay_cache
         self.require_expiry = require_expiry
+        self._local: Path | None = None  # set by from_local: workers reopen the data directory themselves
+        self._local_overrides: dict[str, Any] = {}
 
     def replace(self, **changes: Any) -> Verifier:
         """A verifier like this one with some dependencies changed; it shares this one's caches."""
@@ -128,7 +130,9 @@ class Verifier:
         from vcred.local import LocalSetting
 
         local = setting if isinstance(setting, LocalSetting) else LocalSetting(Path(setting))
-        return cls(**{**local.verifier_environment(), **kwargs})
+        verifier = cls(**{**local.verifier_environment(), **kwargs})
+        verifier._local, verifier._local_overrides = local.root, dict(kwargs)
+        return verifier
 
     # -- calls ---------------------------------------------------------------------------------------------------
     def at(self, now: datetime | None, anchor_proofs: Sequence[Any] = ()) -> Call:
@@ -164,11 +168,62 @@ class Verifier:
         return run_presentation(presentation, self.at(now), challenge=challenge, domain=domain)
 
     def verify_many(
-        self, credentials: Iterable[dict[str, Any] | str | bytes], *, now: datetime | None = None
+        self,
+        credentials: Iterable[dict[str, Any] | str | bytes],
+        *,
+        now: datetime | None = None,
+        workers: int = 1,
     ) -> list[VerificationReport]:
-        """Verify many credentials at one moment, in input order, sharing this verifier's caches."""
+        """Verify many credentials at one moment; reports come back in input order.
+
+        With ``workers`` > 1 the batch is spread over that many processes (each keeps its own caches, so a status
+        list is fetched and verified once per worker). A verifier with a ledger must come from
+        :meth:`from_local` to be shared with workers: each worker opens the data directory itself, never the
+        parent's database connection. Where processes cannot be forked the batch runs in this process.
+        """
+        if not isinstance(workers, int) or workers < 1:
+            raise UsageError(f"workers must be a positive integer, not {workers!r}")
         moment = self.at(now).now
-        return [self.verify_credential(c, now=moment) for c in credentials]
+        items = list(credentials)
+        if workers == 1 or len(items) < 2 * workers or not _can_fork():
+            return [self.verify_credential(c, now=moment) for c in items]
+        if self.ledger is not None and self._local is None:
+            raise UsageError(
+                "a verifier whose ledger client was built by hand cannot be shared with worker processes",
+                hint="build it with Verifier.from_local(data_dir), or verify with workers=1",
+            )
+        import multiprocessing
+
+        size = -(-len(items) // (workers * 4))  # a few chunks per worker evens out uneven credentials
+        chunks = [items[i : i + size] for i in range(0, len(items), size)]
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers, initializer=_start_worker, initargs=(self,)) as pool:
+            done = pool.map(_verify_chunk, [(chunk, moment) for chunk in chunks])
+        return [VerificationReport.model_validate(report) for chunk in done for report in chunk]
+
+
+_worker: Verifier | None = None
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _start_worker(parent: Verifier) -> None:
+    """In a forked worker: a verifier of its own (a local setting is opened afresh, never the parent's handles)."""
+    global _worker
+    if parent._local is not None:
+        _worker = Verifier.from_local(parent._local, **parent._local_overrides)
+    else:
+        _worker = parent
+
+
+def _verify_chunk(job: tuple[list[Any], datetime]) -> list[dict[str, Any]]:
+    chunk, moment = job
+    assert _worker is not None
+    return [_worker.verify_credential(c, now=moment).model_dump(mode="json") for c in chunk]
 
 
 @dataclass(frozen=True)
