@@ -42,3 +42,19 @@ def test_misuse(batch):
     by_hand = vcred.Verifier(ledger=world.client, status_fetcher=world.fetcher)
     with pytest.raises(UsageError, match="from_local"):
         by_hand.verify_many(credentials, now=world.now, workers=2)
+
+
+def test_a_long_lived_verifier_follows_the_ledger_not_only_its_cache(tmp_path):
+    """A list cached a minute ago, a newer version anchored since: the verifier fetches it again, and says why."""
+    from datetime import timedelta
+
+    world = CredentialingWorld.create(tmp_path)
+    board = world.issue("BoardCertificationCredential", issuer="board")
+    verifier = vcred.Verifier.from_local(world.setting)
+    assert verifier.verify_credential(board, now=world.now).verified
+    world.advance(timedelta(minutes=1))
+    world.suspend(board)
+    verifier = verifier.replace(ledger=vcred.Verifier.from_local(world.setting).ledger)  # the ledger moved on
+    report = verifier.verify_credential(board, now=world.now)
+    assert not report.verified
+    assert any(c.code == "CREDENTIAL_SUSPENDED" for c in report.checks), report.failures

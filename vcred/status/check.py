@@ -65,6 +65,11 @@ class StatusListCache:
         with self._lock:
             self._lists[entry.url] = entry
 
+    def forget(self, url: str) -> bool:
+        """Forget the list cached for ``url`` (say, the ledger anchors a newer version); True if one was cached."""
+        with self._lock:
+            return self._lists.pop(url, None) is not None
+
     def clear(self) -> None:
         """Forget every list (e.g. after the issuer publishes)."""
         with self._lock:

@@ -209,7 +209,16 @@ def _schema_step(state: _State) -> None:
 
 
 def _ledger_step(state: _State) -> None:
-    state.checks.extend(_ledger_checks(state))
+    checks = _ledger_checks(state)
+    stale = [c.details["list"] for c in checks if c.id == "vc.ledger.status_list" and "anchored_version" in c.details]
+    forget = getattr(state.call.verifier.status_cache, "forget", None)
+    if stale and forget is not None and any([forget(url) for url in stale]):
+        # the ledger names a newer version than a list this verifier kept: fetch again, then judge (freshness
+        # follows the ledger, not only the cache's age)
+        state.checks[:] = [c for c in state.checks if not c.id.startswith("vc.status")]
+        state.checks.extend(_status(state.document, state.call))
+        checks = _ledger_checks(state)
+    state.checks.extend(checks)
 
 
 def _trust_step(state: _State) -> None:
