@@ -46,6 +46,34 @@ def bundled_schemas() -> dict[str, dict[str, Any]]:
     return schemas
 
 
+def _format(check: Any) -> Any:
+    def checked(value: object) -> bool:
+        try:
+            return bool(check(value))
+        except (ValueError, TypeError):
+            return False
+
+    return checked
+
+
+@cache
+def _fast_validator(schema_id: str) -> Any:
+    """The same schema compiled by jsonschema-rs (Rust, ~50× faster), with the same format checks: it answers
+    "valid or not" on the hot path; the reference validator explains a failure path by path."""
+    import jsonschema_rs
+
+    formats = {"date": _format(_is_date), "date-time": _format(_is_date_time), "uri": _format(_is_uri)}
+    return jsonschema_rs.Draft202012Validator(bundled_schemas()[schema_id], formats=formats, validate_formats=True)
+
+
+def schema_valid(credential: dict[str, Any], schema_id: str) -> bool:
+    """True when ``credential`` matches the bundled schema ``schema_id`` (the fast validator's verdict)."""
+    try:
+        return bool(_fast_validator(schema_id).is_valid(credential))
+    except Exception:  # a value the Rust validator cannot take (say, an integer beyond 64 bits): ask the reference
+        return not schema_problems(credential, schema_id)
+
+
 @cache
 def _validator(schema_id: str) -> Draft202012Validator:
     schema = bundled_schemas()[schema_id]
@@ -96,7 +124,10 @@ def check_schema(credential: dict[str, Any]) -> Check:
     for schema_id in schema_ids:
         # a family schema requires credentialSchema to name it; one that does not is judged as if it did
         subject = credential if declared is not None else {**credential, "credentialSchema": _named(schema_id)}
-        problems = schema_problems(subject, schema_id)
+        if schema_valid(subject, schema_id):
+            continue
+        # not valid: the reference validator names every problem (and a disagreement still fails, closed)
+        problems = schema_problems(subject, schema_id) or [("/", "the credential does not match its schema")]
         if problems:
             pointer, message = problems[0]
             return Check.failed(
