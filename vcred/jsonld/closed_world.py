@@ -177,9 +177,17 @@ def _mapping(active: dict[str, Any], term: str | None) -> dict[str, Any] | None:
     return found if isinstance(found, dict) else None
 
 
-def _container(active: dict[str, Any], term: str | None) -> list[str]:
-    value = jsonld.JsonLdProcessor.get_context_value(active, term, "@container")
-    return list(value) if isinstance(value, list) else ([value] if isinstance(value, str) else [])
+def _keyword_of(active: dict[str, Any], key: str) -> str | None:
+    """The keyword ``key`` stands for (itself, or through an alias term), as JSON-LD expansion reads a key.
+
+    Only a keyword or a term mapped to one expands to a keyword, so a mapping lookup answers what pyld's
+    ``_expand_iri`` would, without its general IRI processing on every key.
+    """
+    if key.startswith("@"):
+        return key
+    mapping = _mapping(active, key)
+    target = mapping.get("@id") if mapping is not None else None
+    return target if isinstance(target, str) and target.startswith("@") else None
 
 
 def _pointer(path: str, key: str | int) -> str:
@@ -303,7 +311,7 @@ class _Walker:
         must_revert = True
         if type_scoped is not None and len(element) <= 2 and "@context" not in element:
             for key in sorted(element):
-                if ctx.expand_key(type_scoped, key) == "@id" and len(element) == 1:
+                if _keyword_of(type_scoped, key) == "@id" and len(element) == 1:
                     must_revert = False  # a reference to a node keeps the context it was written in
                     break
         if must_revert:
@@ -319,7 +327,7 @@ class _Walker:
             active = ctx.process(active, element["@context"])
         before_types = active
         for key in sorted(element):
-            if key == "@context" or ctx.expand_key(active, key) != "@type":
+            if key == "@context" or _keyword_of(active, key) != "@type":
                 continue
             types = element[key] if isinstance(element[key], list) else [element[key]]
             for name in sorted(t for t in types if isinstance(t, str)):
@@ -364,11 +372,12 @@ class _Walker:
             else:
                 self.types(before_types, value, path)
             return
-        coercion = jsonld.JsonLdProcessor.get_context_value(active, key, "@type")
+        coercion = mapping.get("@type")  # the term's own definition: what get_context_value would read
         self.meanings[path] = (target, coercion)
         if coercion == "@json":
             return  # a JSON literal: signed as one opaque value
-        container = _container(active, key)
+        raw_container = mapping.get("@container")
+        container = raw_container if isinstance(raw_container, list) else [raw_container] if raw_container else []
         if any(c in container for c in ("@language", "@index", "@id", "@type")) and isinstance(value, dict):
             self.fail(path, f"the term {key!r} is a map container, which the closed world does not accept")
             return
