@@ -185,7 +185,7 @@ def render(family: Family) -> str:
 
 def main(argv: list[str]) -> int:
     """Write the schema files (or, with --check, report any that differ)."""
-    stale = []
+    stale: list[str] = []
     schemas = [(f.schema_file, render(f)) for f in FAMILIES.values()] + list(document_schemas().items())
     folders = [PACKAGE_SCHEMAS_DIR] + ([SCHEMAS_DIR] if SCHEMAS_DIR.is_dir() else [])
     outputs = [(folder / name, text) for folder in folders for name, text in schemas]
