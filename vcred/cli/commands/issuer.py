@@ -170,8 +170,12 @@ def issue(
     The credential's hash is anchored in the ledger, proving when it was issued; with -o the anchor proof is
     written next to it (FILE.anchor.json), for the radiologist to import with it.
 
-    Example: vcred issue BoardCertificationCredential --data board.json --subject did:key:z6Mk… --issuer abr
-    -o board-credential.json
+    Example (claims from `vcred example claims BoardCertificationCredential -o board-claims.json`, the DID from
+    the radiologist's `vcred wallet did`):
+
+    \b
+      vcred issue BoardCertificationCredential --data board-claims.json \\
+          --subject did:key:z6Mk… --issuer abr -o board.json
     """
     from datetime import timedelta
 
