@@ -135,6 +135,18 @@ class LocalSetting:
         """The last ledger checkpoint the verifier trusted (a newer one must extend it)."""
         return self.root / "verifier" / "ledger-checkpoint.txt"
 
+    def local_issuers(self) -> dict[str, str]:
+        """The issuer accounts kept here, DID → account name (empty when there are none). Reads no key."""
+        found: dict[str, str] = {}
+        folder = self.issuers_dir
+        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+            if path.name.endswith(".recovery.json"):
+                continue
+            data = read_json(path)
+            if isinstance(data.get("did"), str) and isinstance(data.get("name"), str):
+                found[data["did"]] = data["name"]
+        return found
+
     def fetcher(self) -> DirectoryFetcher:
         """The status publication point."""
         return DirectoryFetcher(self.status_dir)

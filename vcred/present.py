@@ -69,7 +69,10 @@ def create_presentation(
     if until <= moment:
         raise UsageError("the presentation's expiry must be in the future")
     if until - moment > MAX_PRESENTATION_LIFETIME:
-        raise UsageError("a presentation may be valid for at most 30 days", hint="present again later")
+        raise UsageError(
+            "a presentation may be valid for at most 30 days",
+            hint="ask for a lifetime of 30 days or less (e.g. --expires 30d); present again when it ends",
+        )
     vm = verification_method or did_key_method_id(key.public_key)
     try:
         vm_did, _ = split_did_url(vm)

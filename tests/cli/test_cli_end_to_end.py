@@ -158,7 +158,7 @@ def test_after_a_key_rotation_anchored_credentials_still_verify(user):
     wrong = user("issuer", "rotate", "abr", env_extra={"VCRED_RECOVERY_PASSPHRASE": "not it"}, expect=2)
     assert "recovery passphrase does not open" in wrong.stderr
     rotated = json.loads(user("issuer", "rotate", "abr", "--json").stdout)
-    assert rotated["verificationMethod"].endswith("#key-2")
+    assert rotated["verification_method"].endswith("#key-2")
 
     def present_and_verify(name, challenge, expect):
         where = ["--domain", "h.example", "--challenge", challenge]

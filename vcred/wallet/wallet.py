@@ -94,6 +94,16 @@ class StoredCredential:
         )
 
     @property
+    def issuer_name(self) -> str | None:
+        """The issuer's name as the credential states it (``issuer.name``, covered by its proof), if it has one."""
+        try:
+            issuer = _claims(self.credential).get("issuer")
+        except WalletError:
+            return None
+        name = issuer.get("name") if isinstance(issuer, dict) else None
+        return name if isinstance(name, str) and name.strip() else None
+
+    @property
     def name(self) -> str:
         """A short human label."""
         kinds = [t for t in self.types if t != "VerifiableCredential"]
@@ -456,20 +466,40 @@ class Wallet:
         return target
 
     def select(
-        self, *, categories: Sequence[str] = (), types: Sequence[str] = (), ids: Sequence[str] = ()
+        self,
+        *,
+        categories: Sequence[str] = (),
+        types: Sequence[str] = (),
+        ids: Sequence[str] = (),
+        allow_missing: bool = False,
     ) -> list[StoredCredential]:
-        """Credentials by category, type or id (union), never flagged ones. An empty selection is an error."""
+        """Credentials by category, type or id (union), never flagged ones.
+
+        Every category, type and id asked for must match at least one credential: a UsageError names those that
+        match none (so a presentation never leaves out silently what the holder meant to show), unless
+        ``allow_missing``. An empty selection is an error either way.
+        """
         from vcred.model.families import CATEGORIES
 
         unknown = [c for c in categories if c not in CATEGORIES]
         if unknown:
             raise UsageError(f"unknown categories {unknown}", hint=f"choose from {', '.join(CATEGORIES)}")
+        usable = [c for c in self.credentials if c.flagged is None]
+
+        def by_id(c: StoredCredential, wanted: str) -> bool:
+            return c.id == wanted or c.id.startswith(wanted)
+
+        missing = [f"category {c}" for c in categories if not any(set(x.types) & set(types_in(c)) for x in usable)]
+        missing += [f"type {t}" for t in types if not any(t in x.types for x in usable)]
+        missing += [f"id {i}" for i in ids if not any(by_id(x, i) for x in usable)]
+        if missing and not allow_missing:
+            raise UsageError(
+                f"nothing in the wallet for: {', '.join(missing)}",
+                hint="import the missing credentials first (see: vcred wallet list), or present the rest with "
+                "--allow-missing",
+            )
         wanted_types = set(types) | {t for c in categories for t in types_in(c)}
-        chosen = [
-            c
-            for c in self.credentials
-            if c.flagged is None and (set(c.types) & wanted_types or any(c.id == i or c.id.startswith(i) for i in ids))
-        ]
+        chosen = [c for c in usable if set(c.types) & wanted_types or any(by_id(c, i) for i in ids)]
         if not chosen:
             raise UsageError("nothing in the wallet matches that selection", hint="see: vcred wallet list")
         return chosen
@@ -486,11 +516,16 @@ class Wallet:
         suite: str = "eddsa-rdfc-2022",
         now: datetime | None = None,
         purpose: str | None = None,
+        allow_missing: bool = False,
     ) -> dict[str, Any] | str:
-        """A presentation of the selected credentials bound to the verifier's challenge and domain; logged."""
+        """A presentation of the selected credentials bound to the verifier's challenge and domain; logged.
+
+        Raises UsageError when a category, type or id asked for matches nothing (unless ``allow_missing``), see
+        :meth:`select`.
+        """
         from vcred.present import create_presentation
 
-        chosen = self.select(categories=categories, types=types, ids=ids)
+        chosen = self.select(categories=categories, types=types, ids=ids, allow_missing=allow_missing)
         moment = _moment(now)
         presentation = create_presentation(
             [c.credential for c in chosen],

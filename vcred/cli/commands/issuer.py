@@ -11,14 +11,36 @@ import typer
 from rich.text import Text
 
 from vcred._files import write_atomically
-from vcred.cli.app import JsonFlag, anchor_proof_path, app, console, emit_json, read_json, read_json_or_text
+from vcred.cli.app import (
+    ForceFlag,
+    JsonFlag,
+    anchor_proof_path,
+    app,
+    check_output,
+    console,
+    emit_json,
+    group,
+    read_json,
+    read_json_or_text,
+    require_files,
+)
 from vcred.cli.context import recovery_passphrase, setting
 from vcred.errors import NotInIssuanceRecordError, UsageError
 from vcred.issuer import ForeignRevocation, IssuerAccount
+from vcred.local import LocalSetting
 from vcred.model.families import FAMILIES
 
-issuer_app = typer.Typer(help="Issuer accounts (keys, DIDs, status lists).", no_args_is_help=True)
+issuer_app = group("Issuer accounts (keys, DIDs, status lists).")
 app.add_typer(issuer_app, name="issuer")
+
+
+def _require_issuer(local: LocalSetting, name: str) -> None:
+    """Said before any passphrase is asked for: the issuer account must exist here."""
+    if not (local.issuers_dir / f"{name}.json").exists():
+        raise UsageError(
+            f"no issuer named {name!r} in {local.root}", hint="create it with: vcred issuer init NAME (see --data-dir)"
+        )
+
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", envvar="VCRED_DATA_DIR", help="vcred data directory.")]
 RecoveryFile = Annotated[
@@ -46,6 +68,10 @@ def issuer_init(
     Example: vcred issuer init abr --recovery-file /media/offline/abr.recovery.json
     """
     local = setting(data_dir)
+    if (local.issuers_dir / f"{name}.json").exists():
+        raise UsageError(f"an issuer named {name!r} already exists in {local.root}")
+    if recovery_file is not None:
+        check_output(recovery_file, force=False)
     recovery = recovery_passphrase(confirm=True) if anchored else None
     account = IssuerAccount.create(local, name, anchored=anchored, recovery=recovery, recovery_file=recovery_file)
     sealed = (recovery_file or IssuerAccount.recovery_path(local, name)) if anchored else None
@@ -54,8 +80,8 @@ def issuer_init(
             {
                 "issuer": account.name,
                 "did": account.did,
-                "verificationMethod": account.verification_method,
-                "recoveryFile": str(sealed) if sealed else None,
+                "verification_method": account.verification_method,
+                "recovery_file": str(sealed) if sealed else None,
             }
         )
     else:
@@ -82,11 +108,13 @@ def issuer_rotate(
     Example: vcred issuer rotate abr
     """
     local = setting(data_dir)
+    _require_issuer(local, name)
+    require_files([recovery_file])
     recovery = recovery_passphrase()
     with IssuerAccount.editing(local, name) as account:
         account.rotate(local, recovery=recovery, recovery_file=recovery_file)
     if json_output:
-        emit_json({"issuer": name, "did": account.did, "verificationMethod": account.verification_method})
+        emit_json({"issuer": name, "did": account.did, "verification_method": account.verification_method})
     else:
         console.print(f"{name} now signs with {account.verification_method}")
 
@@ -110,6 +138,8 @@ def issuer_deactivate(
     if not yes:
         raise UsageError("deactivation is final", hint=f"confirm with: vcred issuer deactivate {name} --yes")
     local = setting(data_dir)
+    _require_issuer(local, name)
+    require_files([recovery_file])
     recovery = recovery_passphrase()
     with IssuerAccount.editing(local, name) as account:
         account.deactivate(local, recovery=recovery, recovery_file=recovery_file)
@@ -126,8 +156,10 @@ def issue(
     subject: Annotated[str, typer.Option(help="The radiologist's DID.")],
     issuer: Annotated[str, typer.Option(help="Issuer account name.")],
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write the credential here (else stdout).")
+        Path | None,
+        typer.Option("-o", "--output", help="Write the credential here (else stdout), and its anchor proof beside it."),
     ] = None,
+    force: ForceFlag = False,
     suite: Annotated[str, typer.Option(help="eddsa-rdfc-2022, eddsa-jcs-2022 or vc+jwt.")] = "eddsa-rdfc-2022",
     valid_days: Annotated[int, typer.Option(help="Days until validUntil (0: no expiry).")] = 365,
     data_dir: DataDir = None,
@@ -138,8 +170,12 @@ def issue(
     The credential's hash is anchored in the ledger, proving when it was issued; with -o the anchor proof is
     written next to it (FILE.anchor.json), for the radiologist to import with it.
 
-    Example: vcred issue BoardCertificationCredential --data board.json --subject did:key:z6Mk… --issuer abr
-    -o board-credential.json
+    Example (claims from `vcred example claims BoardCertificationCredential -o board-claims.json`, the DID from
+    the radiologist's `vcred wallet did`):
+
+    \b
+      vcred issue BoardCertificationCredential --data board-claims.json \\
+          --subject did:key:z6Mk… --issuer abr -o board.json
     """
     from datetime import timedelta
 
@@ -147,10 +183,17 @@ def issue(
 
     if credential_type not in FAMILIES:
         raise UsageError(f"unknown credential type {credential_type!r}", hint=f"one of: {', '.join(FAMILIES)}")
+    require_files([data])
+    # nothing is issued, anchored or written unless both files may be written (never over the claims file)
+    check_output(output, force=force, inputs=[data])
+    check_output(anchor_proof_path(output) if output else None, force=force, inputs=[data])
     claims = read_json(data)
     if not isinstance(claims, dict):
-        raise UsageError(f"{data} must hold a JSON object of claims")
+        raise UsageError(
+            f"{data} must hold a JSON object of claims", hint=f"see: vcred example claims {credential_type}"
+        )
     local = setting(data_dir)
+    _require_issuer(local, issuer)
     with IssuerAccount.editing(local, issuer) as account:
         now = utcnow()
         credential = account.issue(
@@ -172,9 +215,9 @@ def issue(
         emit_json(
             {
                 "credential": credential,
-                "anchorProof": proof.to_json(),
+                "anchor_proof": proof.to_json(),
                 "output": str(output) if output else None,
-                "anchorProofFile": str(sidecar) if sidecar else None,
+                "anchor_proof_file": str(sidecar) if sidecar else None,
             }
         )
     elif output:
@@ -192,6 +235,7 @@ def _status_command(purpose: str, value: bool, verb: str) -> Callable[..., None]
     ) -> None:
         document = read_json_or_text(credential)
         local = setting(data_dir)
+        _require_issuer(local, issuer)
         with IssuerAccount.editing(local, issuer) as account:
             index = account.set_status(document, purpose, value, setting=local)
             account.publish(local)

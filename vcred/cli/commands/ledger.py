@@ -7,13 +7,11 @@ from typing import Annotated
 
 import typer
 
-from vcred.cli.app import JsonFlag, app, console, emit_json
+from vcred.cli.app import JsonFlag, app, console, emit_json, group
 from vcred.cli.context import setting
 from vcred.errors import UsageError
 
-ledger_app = typer.Typer(
-    help="The ledger: its verifier keys, and the keys a verifier trusts it by.", no_args_is_help=True
-)
+ledger_app = group("The ledger: its verifier keys, and the keys a verifier trusts it by.")
 app.add_typer(ledger_app, name="ledger")
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", envvar="VCRED_DATA_DIR", help="vcred data directory.")]

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 import vcred
 from vcred._json import parse_json
-from vcred.cli.app import EXIT_FAILED, EXIT_OK, JsonFlag, app, console, emit_json, read_anchor_proof, read_input
-from vcred.cli.context import verifier_environment
+from vcred.cli.app import (
+    EXIT_FAILED,
+    EXIT_OK,
+    JsonFlag,
+    app,
+    console,
+    emit_json,
+    read_anchor_proof,
+    read_input,
+    require_files,
+)
+from vcred.cli.context import replay_cache, verification_kwargs
 from vcred.cli.render import print_report
 from vcred.errors import UsageError
 
@@ -35,6 +46,33 @@ def _looks_like_presentation(text: str) -> bool:
         return False
 
 
+def ledger_basis(env: dict[str, Any]) -> dict[str, Any] | None:
+    """The ledger checkpoint a verification relied on (size, root, cosigning witnesses), or None without a ledger."""
+    client = env.get("ledger")
+    signed = getattr(client, "checkpoint", None)
+    if client is None or signed is None:
+        return None
+    return {
+        "origin": signed.checkpoint.origin,
+        "size": signed.checkpoint.size,
+        "root_hash": signed.checkpoint.root_hash.hex(),
+        "witnesses": sorted({c.name for c in signed.cosignatures}),
+        "quorum": client.quorum,
+    }
+
+
+def describe_basis(basis: dict[str, Any] | None) -> Text:
+    """``ledger checkpoint: size 42, root 3f2a9c1e…, cosigned by w1, w2 (quorum 2)``."""
+    if basis is None:
+        return Text("ledger: none in this data directory (no ledger checks)", style="yellow")
+    witnesses = ", ".join(basis["witnesses"]) or "no witness"
+    return Text(
+        f"ledger checkpoint: size {basis['size']}, root {basis['root_hash'][:16]}…, cosigned by {witnesses} "
+        f"(quorum {basis['quorum']})",
+        style="dim",
+    )
+
+
 @app.command("verify")
 def verify_command(
     file: Annotated[Path, typer.Argument(help="Credential or presentation (JSON or compact JWT); - for stdin.")],
@@ -45,15 +83,26 @@ def verify_command(
         typer.Option("--data-dir", help="vcred data directory (status lists, ledger).", envvar="VCRED_DATA_DIR"),
     ] = None,
     at: Annotated[
-        str | None, typer.Option(help="Verify as of this time (e.g. 2026-12-01T09:00:00Z), for audits.")
+        str | None,
+        typer.Option(help="Verify as of this time (e.g. 2026-12-01T09:00:00Z), for audits (no replay check)."),
     ] = None,
     anchor_proof: Annotated[
         Path | None,
         typer.Option(help="The credential's issuance anchor proof (default: FILE.anchor.json when present)."),
     ] = None,
+    no_replay_check: Annotated[
+        bool,
+        typer.Option(
+            "--no-replay-check",
+            help="Do not refuse (or remember) a presentation whose challenge was already accepted here.",
+        ),
+    ] = False,
     json_output: JsonFlag = False,
 ) -> None:
     """Verify a credential or a presentation and print a table of checks; exit code 0 only when verified.
+
+    A presentation's challenge is remembered (in the data directory) until it expires: the same presentation
+    shown again is refused as a replay. The output names the ledger checkpoint the checks relied on.
 
     Examples:
 
@@ -61,30 +110,33 @@ def verify_command(
 
       vcred verify vp.json --challenge n-4711 --domain credentialing.stmarys.example
     """
-    text = read_input(file)
-    env = verifier_environment(data_dir)
-    proof = read_anchor_proof(file, anchor_proof)
-    if proof is not None:
-        env["options"] = vcred.VerifyOptions(anchor_proofs=[proof])
+    require_files([file, anchor_proof])
+    when = None
     if at is not None:
         from vcred._time import parse_datetime_stamp
 
         try:
-            env["now"] = parse_datetime_stamp(at)
+            when = parse_datetime_stamp(at)
         except ValueError as exc:
             raise UsageError(f"--at: {exc}") from None
-    if _looks_like_presentation(text):
-        if not challenge or not domain:
-            raise UsageError(
-                "verifying a presentation needs --challenge and --domain", hint="use the values you issued"
-            )
+    text = read_input(file)
+    presentation = _looks_like_presentation(text)
+    if presentation and (not challenge or not domain):
+        raise UsageError("verifying a presentation needs --challenge and --domain", hint="use the values you issued")
+    proof = read_anchor_proof(file, anchor_proof)
+    env = verification_kwargs(data_dir, anchor_proofs=[proof], now=when)
+    if presentation:
+        assert challenge is not None and domain is not None
+        cache = None if no_replay_check or at is not None else replay_cache(data_dir, domain=domain)
         report: vcred.PresentationReport | vcred.VerificationReport = vcred.verify_presentation(
-            text, challenge=challenge, domain=domain, **env
+            text, challenge=challenge, domain=domain, replay_cache=cache, **env
         )
     else:
         report = vcred.verify_credential(text, **env)
+    basis = ledger_basis(env)
     if json_output:
-        emit_json(report.model_dump(mode="json"))
+        emit_json({**report.model_dump(mode="json"), "ledger": basis})
     else:
         print_report(console, report)
+        console.print(describe_basis(basis))
     raise typer.Exit(EXIT_OK if report.verified else EXIT_FAILED)

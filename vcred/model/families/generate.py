@@ -1,5 +1,8 @@
 """Generate ``schemas/*.json`` from the family models: ``python -m vcred.model.families.generate [--check]``.
 
+The package's ``vcred/schemas/`` (bundled, read by the schema check) is the source of truth; the repository's
+top-level ``schemas/`` is a byte-for-byte copy for readers, written by the same run and checked by ``--check``.
+
 The envelope (VC 2.0 properties) is written here; the subject comes from the pydantic model, plus the two
 cross-field rules the models enforce, written as ``if``/``then`` so model and schema accept the same documents.
 """
@@ -20,7 +23,8 @@ from pydantic import BaseModel
 from vcred.model.families.common import DECIMAL_PATTERN
 from vcred.model.families.registry import FAMILIES, VC_V2, VCRED_CONTEXT, Family
 
-SCHEMAS_DIR = Path(__file__).resolve().parents[3] / "schemas"
+PACKAGE_SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"
+SCHEMAS_DIR = Path(__file__).resolve().parents[3] / "schemas"  # the repository's copy (absent when installed)
 CONTEXT_FILE = Path(__file__).resolve().parents[2] / "jsonld" / "contexts" / "vcred-v1.jsonld"
 VOCAB = "https://w3id.org/vcred/vocab#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -181,14 +185,18 @@ def render(family: Family) -> str:
 
 def main(argv: list[str]) -> int:
     """Write the schema files (or, with --check, report any that differ)."""
-    stale = []
-    outputs = [(SCHEMAS_DIR / f.schema_file, render(f)) for f in FAMILIES.values()]
+    stale: list[str] = []
+    schemas = [(f.schema_file, render(f)) for f in FAMILIES.values()] + list(document_schemas().items())
+    folders = [PACKAGE_SCHEMAS_DIR] + ([SCHEMAS_DIR] if SCHEMAS_DIR.is_dir() else [])
+    outputs = [(folder / name, text) for folder in folders for name, text in schemas]
     outputs.append((CONTEXT_FILE, render_context()))
-    outputs.extend((SCHEMAS_DIR / name, text) for name, text in document_schemas().items())
+    if "--check" in argv:  # a schema file no model generates is stale too (one folder must not hold more)
+        names = {name for name, _ in schemas}
+        stale.extend(str(p) for folder in folders for p in sorted(folder.glob("*.json")) if p.name not in names)
     for path, text in outputs:
         if "--check" in argv:
             if not path.exists() or path.read_text("utf-8") != text:
-                stale.append(path.name)
+                stale.append(f"{path.parent.name}/{path.name}")
         else:
             path.write_text(text, "utf-8")
     manifest_path = CONTEXT_FILE.parent / "manifest.json"
