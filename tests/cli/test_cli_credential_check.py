@@ -32,6 +32,7 @@ def _args(tmp_path, names):
         "credentialing.stmarys.example",
         "--registry-publisher",
         OFFICE_DID,
+        "--no-replay-check",  # these tests decide one presentation many times; replays have their own test
     ]
     for name in names:
         args += ["--accreditations", name]
@@ -61,14 +62,14 @@ def test_a_registry_that_is_not_the_anchored_version_is_refused(office_files):
     tmp_path, names = office_files
     result = invoke(tmp_path, names, "--json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["trustRegistry"]["status"] == "passed"
+    assert json.loads(result.output)["trust_registry"]["status"] == "passed"
     registry = json.loads((tmp_path / "registry.json").read_text())
     now = dt.datetime.now(dt.UTC)
     anchor_registry(LocalSetting(tmp_path / "data").ledger(), registry, version=2, now=now, digest="ab" * 32)
     refused = invoke(tmp_path, names, "--json", "--html", str(tmp_path / "d.html"))
     assert refused.exit_code == 1
     output = json.loads(refused.output)
-    assert output["trustRegistry"]["status"] == "failed" and "outdated copy" in output["trustRegistry"]["reason"]
+    assert output["trust_registry"]["status"] == "failed" and "outdated copy" in output["trust_registry"]["reason"]
     assert output["decision"]["approved"] is False and "not the anchored version" in output["decision"]["blocking"][0]
     assert "NOT APPROVED" in (tmp_path / "d.html").read_text()
     text = invoke(tmp_path, names)
@@ -84,7 +85,7 @@ def test_a_registry_never_anchored_or_without_a_publisher_is_not_approved(office
     unnamed = CliRunner().invoke(app, [*args, "--json"])
     assert unnamed.exit_code == 1 and json.loads(unnamed.output)["decision"]["approved"] is False
     other = CliRunner().invoke(app, [*args, "--registry-publisher", "did:example:nobody", "--json"])
-    assert other.exit_code == 1 and "no version" in json.loads(other.output)["trustRegistry"]["reason"]
+    assert other.exit_code == 1 and "no version" in json.loads(other.output)["trust_registry"]["reason"]
 
 
 def test_the_command_and_the_library_decide_alike(office_files):
@@ -116,3 +117,14 @@ def test_the_command_and_the_library_decide_alike(office_files):
         assert [(r["id"], r["outcome"], r["reason"]) for r in library["requirements"]] == [
             (r["id"], r["outcome"], r["reason"]) for r in cli["requirements"]
         ]
+
+
+def test_a_presentation_decided_once_is_refused_as_a_replay(office_files):
+    tmp_path, names = office_files
+    args = [a for a in _args(tmp_path, names) if a != "--no-replay-check"]
+    first = CliRunner().invoke(app, [*args, "--json"])
+    assert first.exit_code == 0, first.output
+    again = CliRunner().invoke(app, [*args, "--json"])
+    assert again.exit_code == 1
+    replay = next(c for c in json.loads(again.output)["verification"]["checks"] if c["id"] == "vp.replay")
+    assert replay["status"] == "failed" and "replayed" in replay["reason"]

@@ -323,7 +323,7 @@ def test_revoke_not_issued_here_for_what_a_leaked_key_signed(user):
     assert "innocent holder" in refused and "shares that index" in refused
 
     done = json.loads(user("revoke", "forged.json", "--issuer", "abr", "--not-issued-here", "--json").stdout)
-    assert done["notIssuedHere"] and done["signedBy"] == stolen_vm
+    assert done["not_issued_here"] and done["signed_by"] == stolen_vm
     index = {e["statusPurpose"]: e for e in forged["credentialStatus"]}["revocation"]["statusListIndex"]
     assert str(done["index"]) == index
     checks = json.loads(user("verify", "forged.json", "--json", expect=1).stdout)["checks"]

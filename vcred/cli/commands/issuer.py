@@ -308,9 +308,9 @@ def revoke(
                 "purpose": "revocation",
                 "index": index,
                 "set": True,
-                "notIssuedHere": foreign is not None,
+                "not_issued_here": foreign is not None,
                 **(
-                    {"signedBy": foreign.signed_by, "credentialHash": foreign.credential_hash}
+                    {"signed_by": foreign.signed_by, "credential_hash": foreign.credential_hash}
                     if foreign is not None
                     else {}
                 ),

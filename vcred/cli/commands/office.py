@@ -14,13 +14,16 @@ from vcred.cli.app import (
     EXIT_OK,
     JsonFlag,
     app,
+    check_output,
     console,
     emit_json,
+    expand_paths,
     read_input,
     read_json,
     read_json_or_text,
+    require_files,
 )
-from vcred.cli.context import verifier_environment
+from vcred.cli.context import replay_cache, verifier_environment
 from vcred.cli.render import print_decision, print_report
 from vcred.errors import UsageError
 from vcred.office import Office, TrustRegistry, load_policy
@@ -60,6 +63,14 @@ def credential_check(
         list[Path] | None, typer.Option(help="Accreditation credentials (chains of trust); repeatable.")
     ] = None,
     html: Annotated[Path | None, typer.Option(help="Also write an HTML report to archive.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Write --html over an existing file.")] = False,
+    no_replay_check: Annotated[
+        bool,
+        typer.Option(
+            "--no-replay-check",
+            help="Do not record or refuse the challenge (a preview; the decision of record checks replays).",
+        ),
+    ] = False,
     data_dir: Annotated[Path | None, typer.Option("--data-dir", envvar="VCRED_DATA_DIR")] = None,
     details: Annotated[bool, typer.Option(help="Also print every verification check.")] = False,
     json_output: JsonFlag = False,
@@ -72,13 +83,16 @@ def credential_check(
     --registry-publisher did:vcred:… --accreditations accme-glie.json --challenge n-4711
     --domain credentialing.stmarys.example --html decision.html
     """
+    accreditation_files = expand_paths(accreditations)
+    require_files([presentation, policy, trust, *accreditation_files])
+    check_output(html, force=force, inputs=[presentation, policy, trust, *accreditation_files])
     loaded = load_policy(_json_object(policy, "policy"))
     verifier = Verifier(**verifier_environment(data_dir))
     registry = None
     if trust is not None:
         registry = TrustRegistry(
             _json_object(trust, "trust registry"),
-            accreditations=[read_json_or_text(p) for p in accreditations or []],
+            accreditations=[read_json_or_text(p) for p in accreditation_files],
             verify=lambda c, now: verifier.verify_credential(c, now=now),
         )
     office = Office(
@@ -87,6 +101,7 @@ def credential_check(
         registry,
         registry_publisher=registry_publisher,
         allow_unanchored_registry=allow_unanchored_registry,
+        replay_cache=None if no_replay_check else replay_cache(data_dir, domain=domain),
     )
     review = office.review(read_input(presentation), challenge=challenge, domain=domain)
     decision, report = review.decision, review.verification
@@ -96,7 +111,7 @@ def credential_check(
         emit_json(
             {
                 "decision": decision.model_dump(mode="json"),
-                "trustRegistry": review.registry.model_dump(mode="json") if review.registry else None,
+                "trust_registry": review.registry.model_dump(mode="json") if review.registry else None,
                 "verification": report.model_dump(mode="json"),
             }
         )
