@@ -6,7 +6,8 @@ office's trust registry names them (or as their own verified credential does), t
 technical checks follow, one collapsed section per credential, failures open and first.
 
 The page loads nothing: no scripts, fonts, images or links out, and a Content-Security-Policy that forbids them.
-Every piece of outside text (credentials, policy, registry, reasons) is HTML-escaped. It prints on A4 or Letter.
+Every piece of outside text (credentials, policy, registry, reasons) is HTML-escaped. It prints on A4 or Letter
+(the printer's paper): no row is split across pages, and table headers repeat.
 """
 
 from __future__ import annotations
@@ -46,13 +47,13 @@ th{background:#f6f8fa}td p{margin:0 0 .35rem}td p:last-child{margin:0}
 .label{font-weight:600}
 details{border:1px solid #d0d7de;border-radius:4px;margin:.4rem 0;padding:.2rem .5rem}
 details.hasfailed{border-color:#b42318}summary{cursor:pointer;padding:.2rem 0}
-code{font-size:.8rem;word-break:break-all}
+code{font-size:.8rem;word-break:break-all}td.id code{word-break:normal;white-space:nowrap}
 footer{margin-top:2rem;color:#57606a;font-size:.8rem}
 @media print{
 body{margin:0;max-width:none;padding:0;font-size:10.5pt}
 .banner{background:none !important}th{background:none}
-table,tr,.banner,header,details[open] summary{break-inside:avoid;page-break-inside:avoid}
-h2,summary{break-after:avoid;page-break-after:avoid}
+tr,.banner,header,summary{break-inside:avoid;page-break-inside:avoid}thead{display:table-header-group}
+h2,summary,.verdict{break-after:avoid;page-break-after:avoid}
 }
 """
 
@@ -376,7 +377,7 @@ def _check_section(title: str, checks: Sequence[Check], cred: VerificationReport
     if skipped:
         counts += f", {skipped} skipped"
     rows = "".join(
-        f"<tr><td><code>{escape(c.id)}</code></td><td class='{c.status.value}'>{escape(c.status.value)}</td>"
+        f"<tr><td class='id'><code>{escape(c.id)}</code></td><td class='{c.status.value}'>{escape(c.status.value)}</td>"
         f"<td>{_text(c.reason)}</td><td><code>{escape(c.code or '')}</code></td></tr>"
         for c in [*failed, *(c for c in checks if c.status is not CheckStatus.FAILED)]
     )
