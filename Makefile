@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench fuzz clean
+.PHONY: demo test browser lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,20 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) -m vcred.demo
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest -p no:cacheprovider -rs
+
+# The decision-page test reads the page in headless Chromium (and its printed copy with pdftotext). Installed here
+# when missing and this machine can (root, apt): one `apt-get update`. When it cannot, that test skips with why.
+browser:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="chromium"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing $$missing for the decision-page test"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; } \
+			|| echo "could not install $$missing: the decision-page test will skip"; \
+	fi
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check vcred tests bench

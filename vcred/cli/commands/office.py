@@ -106,7 +106,7 @@ def credential_check(
     review = office.review(read_input(presentation), challenge=challenge, domain=domain)
     decision, report = review.decision, review.verification
     if html is not None:
-        write_atomically(html, decision_html(decision, report).encode("utf-8"))
+        write_atomically(html, decision_html(decision, report, office.registry).encode("utf-8"))
     if json_output:
         emit_json(
             {
