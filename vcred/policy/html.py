@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from html import escape
 from typing import Any
 
-from vcred.issue import issuer_id
+from vcred.model.credential import issuer_id
 from vcred.policy.documents import TrustRegistryDocument
 from vcred.policy.evaluate import CredentialingDecision, Outcome, RequirementResult
 from vcred.policy.trust import TrustRegistry
