@@ -16,18 +16,19 @@ from vcred import errors
 from vcred._compat import moved
 from vcred.issuer.issue import issue_credential
 from vcred.policy.evaluate import CredentialingDecision, evaluate
-from vcred.present import create_presentation
 from vcred.report import Check, CheckStatus, PresentationReport, VerificationReport
 from vcred.verify.credential import verify_credential
 from vcred.verify.options import VerifyOptions
 from vcred.verify.presentation import verify_presentation
 from vcred.verify.replay import MemoryReplayCache
 from vcred.verify.verifier import Verifier
+from vcred.wallet.present import create_presentation
 
 __version__ = "0.1.0"
 
 # regrouped by role (ADR 10): the old module paths still import, with a DeprecationWarning
 moved("vcred.issue", "vcred.issuer.issue")
+moved("vcred.present", "vcred.wallet.present")
 
 __all__ = [
     "Check",

@@ -62,8 +62,8 @@ def test_of_processes_racing_on_one_challenge_exactly_one_accepts_it(tmp_path):
 
 
 def test_verify_presentation_refuses_a_replay_through_it(tmp_path):
-    from vcred.present import create_presentation
     from vcred.testing import insecure_seeded_key, sample_credential
+    from vcred.wallet.present import create_presentation
 
     issuer, holder = insecure_seeded_key("replay issuer"), insecure_seeded_key("replay holder")
     credential = vcred.issue_credential(

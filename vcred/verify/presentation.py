@@ -15,7 +15,6 @@ from vcred.did.resolver import DIDResolver
 from vcred.errors import UsageError
 from vcred.jose.vc_jwt import VP_JWT, JwtExpectations, verify_jwt
 from vcred.jsonld.loader import DocumentLoader
-from vcred.present import MAX_PRESENTATION_LIFETIME
 from vcred.proofs.data_integrity import ProofExpectations, verify_proofs
 from vcred.report import Check, PresentationReport, VerificationReport
 from vcred.verify.common import MALFORMED, ProofOutcome, guarded, proof_format, read_input, well_formed
@@ -24,6 +23,7 @@ from vcred.verify.options import VerifyOptions
 from vcred.verify.replay import ReplayCache
 from vcred.verify.steps import STOP, Run, Step, run_steps
 from vcred.verify.verifier import Call, Verifier
+from vcred.wallet.present import MAX_PRESENTATION_LIFETIME
 
 MAX_CREDENTIALS = 100
 

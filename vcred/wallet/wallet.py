@@ -523,7 +523,7 @@ class Wallet:
         Raises UsageError when a category, type or id asked for matches nothing (unless ``allow_missing``), see
         :meth:`select`.
         """
-        from vcred.present import create_presentation
+        from vcred.wallet.present import create_presentation
 
         chosen = self.select(categories=categories, types=types, ids=ids, allow_missing=allow_missing)
         moment = _moment(now)
