@@ -82,6 +82,8 @@ class IssuerAccount:
     # revocations of credentials this account did not issue but that carry a signature by a key of its DID (a
     # leaked key): revocation index -> hex SHA-256 of each such credential; these indexes are never given out
     revoked_foreign: dict[int, list[str]] = field(default_factory=dict)
+    # trust registries this account publishes: URL -> the last version it anchored
+    registry_versions: dict[str, int] = field(default_factory=dict)
 
     # -- persistence ---------------------------------------------------------------------------------------
     @classmethod
@@ -159,6 +161,7 @@ class IssuerAccount:
             legacy_next_key=Ed25519SigningKey.from_multibase(legacy) if legacy else None,
             issued={p: {int(i): h for i, h in record.items()} for p, record in data.get("issued", {}).items()},
             revoked_foreign={int(i): list(h) for i, h in data.get("revokedForeignIssuance", {}).items()},
+            registry_versions={str(u): int(v) for u, v in data.get("registryVersions", {}).items()},
         )
         if account.rotation_started:
             account._check_rotation(setting, setting.ledger())
@@ -192,6 +195,7 @@ class IssuerAccount:
                 "deactivated": self.deactivated,
                 "issued": {p: {str(i): h for i, h in record.items()} for p, record in self.issued.items()},
                 "revokedForeignIssuance": {str(i): h for i, h in self.revoked_foreign.items()},
+                "registryVersions": dict(self.registry_versions),
                 # only until the first rotation, which seals the next key away from this file
                 **({"nextKey": self.legacy_next_key.secret_multibase} if self.legacy_next_key else {}),
             },
@@ -476,6 +480,39 @@ class IssuerAccount:
             )
         (ledger or setting.ledger()).append(entries, now=moment)
 
+    def anchor_registry(
+        self,
+        setting: LocalSetting,
+        registry: Any,
+        *,
+        now: datetime | None = None,
+        ledger: Ledger | None = None,
+    ) -> int:
+        """Anchor ``registry`` (a trust registry document, its path or a TrustRegistry) as this account's next version
+        of it; returns the version. Offices that name this DID as the registry's publisher then accept exactly this
+        copy. The ledger refuses it when another DID anchored the registry's URL first.
+        """
+        from vcred.policy.trust import TrustRegistry
+
+        moment = now or utcnow()
+        self._require_usable()
+        self._require_key_in_force(moment)
+        loaded = registry if isinstance(registry, TrustRegistry) else TrustRegistry(registry)
+        url = loaded.document.id
+        log = ledger or setting.ledger()
+        version = max(self.registry_versions.get(url, 0), _anchored_version(log, url, self.did)) + 1
+        self.registry_versions[url] = version
+        self.save(setting)  # before anything leaves: a crash never reuses a version the ledger holds
+        entry = make_entry(
+            "trust-registry",
+            {"publisher": self.did, "url": url, "version": version, "sha256": loaded.digest},
+            submitter=self.verification_method,
+            key=self.key,
+            timestamp=int(moment.timestamp()),
+        )
+        log.append([entry], now=moment)
+        return version
+
     # -- issuance anchors and key rotation -------------------------------------------------------------------
     def anchor(
         self,
@@ -717,3 +754,13 @@ def _status_entries_with_list(credential: dict[str, Any]) -> list[tuple[str, int
 def _status_entries(credential: dict[str, Any]) -> list[tuple[str, int | None]]:
     """(purpose, index) of each status entry (index None when it is not a decimal number)."""
     return [(purpose, index) for purpose, index, _ in _status_entries_with_list(credential)]
+
+
+def _anchored_version(ledger: Ledger, url: str, publisher: str) -> int:
+    """The highest version of the registry at ``url`` that ``publisher`` anchored in ``ledger`` (0 for none)."""
+    versions = [
+        int(entry.payload["version"])
+        for entry in (parse_entry(stored.raw) for stored in ledger.entries_about(url, ["trust-registry"]))
+        if entry.payload.get("publisher") == publisher
+    ]
+    return max(versions, default=0)

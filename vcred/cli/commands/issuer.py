@@ -119,6 +119,25 @@ def issuer_rotate(
         console.print(f"{name} now signs with {account.verification_method}")
 
 
+@issuer_app.command("did")
+def issuer_did(
+    name: Annotated[str, typer.Argument(help="Issuer account name.")],
+    data_dir: DataDir = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Print the issuer's DID (bare, for scripts: --registry-publisher "$(vcred issuer did stmarys)").
+
+    Example: vcred issuer did abr
+    """
+    local = setting(data_dir)
+    _require_issuer(local, name)
+    account = IssuerAccount.load(local, name)
+    if json_output:
+        emit_json({"issuer": name, "did": account.did, "verification_method": account.verification_method})
+    else:
+        typer.echo(account.did)
+
+
 @issuer_app.command("deactivate")
 def issuer_deactivate(
     name: Annotated[str, typer.Argument(help="Issuer account name.")],
