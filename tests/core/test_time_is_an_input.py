@@ -31,6 +31,7 @@ ALLOWED = {
     ("issuer/account.py", "set_status"),
     ("issuer/account.py", "publish"),
     ("issuer/account.py", "anchor"),
+    ("issuer/account.py", "anchor_registry"),
     ("issuer/account.py", "foreign_revocation"),
     ("issuer/account.py", "_after_last_use"),
 }
