@@ -72,7 +72,7 @@ def build_office(tmp_path: Path, *, edit: Edit | None = None) -> tuple[Path, lis
 def anchor_registry(ledger: Any, registry: dict[str, Any], *, version: int, now: dt.datetime, digest: str = "") -> None:
     """The office publishes ``registry`` (or, with ``digest``, some other version) under its own DID."""
     from vcred.ledger import make_entry
-    from vcred.policy import TrustRegistry
+    from vcred.office import TrustRegistry
 
     entry = make_entry(
         "trust-registry",

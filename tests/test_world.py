@@ -10,7 +10,7 @@ import pytest
 import vcred
 from vcred.errors import UsageError
 from vcred.examples import board_certification_example
-from vcred.policy import Outcome
+from vcred.office import Outcome
 from vcred.testing import FIXED_NOW, CredentialingWorld
 
 ALL_CATEGORIES = ["education", "board", "cme", "license", "malpractice"]

@@ -9,13 +9,13 @@ credentialing offices verify them and get a report with every check and its reas
 
 Presentations: ``vcred.create_presentation`` / ``vcred.verify_presentation``; the office's decision:
 ``vcred.evaluate(presentation_report, policy, now=...)``. Subpackages: ``vcred.did``, ``vcred.status``,
-``vcred.ledger``, ``vcred.wallet``, ``vcred.policy``, ``vcred.model.families``, ``vcred.testing``.
+``vcred.ledger``, ``vcred.wallet``, ``vcred.office``, ``vcred.model.families``, ``vcred.testing``.
 """
 
 from vcred import errors
 from vcred._compat import moved
 from vcred.issuer.issue import issue_credential
-from vcred.policy.evaluate import CredentialingDecision, evaluate
+from vcred.office.evaluate import CredentialingDecision, evaluate
 from vcred.report import Check, CheckStatus, PresentationReport, VerificationReport
 from vcred.verify.credential import verify_credential
 from vcred.verify.options import VerifyOptions
@@ -29,6 +29,8 @@ __version__ = "0.1.0"
 # regrouped by role (ADR 10): the old module paths still import, with a DeprecationWarning
 moved("vcred.issue", "vcred.issuer.issue")
 moved("vcred.present", "vcred.wallet.present")
+for _name in ("", ".documents", ".evaluate", ".trust", ".html"):
+    moved(f"vcred.policy{_name}", f"vcred.office{_name}")
 
 __all__ = [
     "Check",

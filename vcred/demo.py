@@ -37,8 +37,8 @@ from vcred.ledger.log import _BatchNodes
 from vcred.ledger.merkle import leaf_hash
 from vcred.ledger.store import MemoryStore, SQLiteStore, StoredEntry
 from vcred.local import LocalSetting
-from vcred.policy import TrustRegistry, evaluate, registry_digest
-from vcred.policy.html import decision_html
+from vcred.office import TrustRegistry, evaluate, registry_digest
+from vcred.office.html import decision_html
 from vcred.wallet import INTERACTIVE_KDF, Wallet
 
 HOSPITAL_DOMAIN = "credentialing.stmarys.example"

@@ -25,7 +25,7 @@ from vcred.ledger.anchors import BatchProof, credential_hash
 from vcred.local import LocalSetting
 from vcred.model.credential import issuer_id
 from vcred.model.families import FAMILIES
-from vcred.policy import CredentialingDecision, TrustRegistry, evaluate
+from vcred.office import CredentialingDecision, TrustRegistry, evaluate
 from vcred.report import PresentationReport, VerificationReport
 from vcred.verify.credential import verify_credential
 from vcred.verify.options import VerifyOptions

@@ -26,7 +26,7 @@ from support_attacks import FULL, count
 
 import vcred
 from vcred.examples.office import POLICY
-from vcred.policy import TrustRegistry, evaluate
+from vcred.office import TrustRegistry, evaluate
 from vcred.status import MemoryFetcher, StatusList, StatusListCache
 from vcred.testing import FIXED_NOW, insecure_seeded_key
 from vcred.verify.options import VerifyOptions

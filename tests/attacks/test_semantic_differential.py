@@ -24,7 +24,7 @@ from vcred.examples.office import POLICY, trust_registry
 from vcred.jsonld.canon import canonize_rdfc
 from vcred.jsonld.closed_world import key_meanings
 from vcred.jsonld.loader import default_loader
-from vcred.policy import TrustRegistry, evaluate
+from vcred.office import TrustRegistry, evaluate
 from vcred.testing import FIXED_NOW, insecure_seeded_key
 
 KEYS = {role: insecure_seeded_key(f"semantic {role}") for role in ISSUER_ROLES}

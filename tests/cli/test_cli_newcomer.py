@@ -194,8 +194,8 @@ def test_outputs_never_overwrite_inputs_or_existing_files_without_force(user):
 
 def test_examples_are_valid_inputs(user, tmp_path):
     from vcred.model.families import FAMILIES
-    from vcred.policy import load_policy
-    from vcred.policy.documents import load_registry_document
+    from vcred.office import load_policy
+    from vcred.office.documents import load_registry_document
 
     assert load_policy(_json(user("example", "policy")))
     empty = _json(user("example", "registry"))

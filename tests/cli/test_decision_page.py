@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 from vcred.cli.app import app, read_json_or_text
 from vcred.cli.commands import office  # noqa: F401 - registers the command
 from vcred.examples import RADIOLOGIST_NAME, RADIOLOGIST_NPI
-from vcred.policy.html import CSP, decision_html, format_moment, format_money
+from vcred.office.html import CSP, decision_html, format_moment, format_money
 
 CHROMIUM = "/usr/bin/chromium"
 TRACKER = "http://tracker.invalid/pixel.png"
@@ -279,7 +279,7 @@ def test_issuers_are_named_as_the_office_registry_names_them(tmp_path, monkeypat
 
 
 def test_no_name_from_a_credential_that_did_not_verify():
-    from vcred.policy.evaluate import CredentialingDecision
+    from vcred.office.evaluate import CredentialingDecision
     from vcred.report import PresentationReport, VerificationReport
 
     forged = VerificationReport(

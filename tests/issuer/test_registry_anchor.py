@@ -12,7 +12,7 @@ from vcred.examples import ISSUER_ROLES
 from vcred.examples.office import trust_registry
 from vcred.issuer import IssuerAccount
 from vcred.local import LocalSetting
-from vcred.policy import TrustRegistry
+from vcred.office import TrustRegistry
 from vcred.testing import FIXED_NOW
 from vcred.wallet import UNSAFE_FAST_KDF_FOR_TESTS
 

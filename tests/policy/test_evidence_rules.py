@@ -13,7 +13,7 @@ import vcred
 from vcred.errors import UsageError
 from vcred.examples import accreditation_credentials, radiologist_credentials
 from vcred.examples.office import POLICY, trust_registry
-from vcred.policy import Outcome, TrustRegistry, evaluate
+from vcred.office import Outcome, TrustRegistry, evaluate
 from vcred.report import Check, CheckStatus
 from vcred.status import MemoryFetcher, StatusList
 from vcred.testing import FIXED_NOW, insecure_seeded_key

@@ -12,7 +12,7 @@ import vcred
 from vcred.errors import UsageError
 from vcred.examples import ISSUER_ROLES, accreditation_credentials, radiologist_credentials
 from vcred.examples.office import POLICY, trust_registry
-from vcred.policy import Outcome, TrustRegistry, evaluate, load_policy, registry_digest
+from vcred.office import Outcome, TrustRegistry, evaluate, load_policy, registry_digest
 from vcred.testing import FIXED_NOW, insecure_seeded_key
 
 CHALLENGE, DOMAIN = "n-policy", "credentialing.stmarys.example"

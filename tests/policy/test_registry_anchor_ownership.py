@@ -15,7 +15,7 @@ from vcred.errors import LedgerError, UsageError
 from vcred.examples import ISSUER_ROLES
 from vcred.examples.office import trust_registry
 from vcred.ledger import Ledger, LedgerClient
-from vcred.policy import TrustRegistry
+from vcred.office import TrustRegistry
 from vcred.testing import FIXED_NOW, insecure_seeded_key
 
 ISSUERS = {role: insecure_seeded_key(f"registry owner {role}").public_key.did_key for role in ISSUER_ROLES}

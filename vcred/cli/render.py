@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from vcred.policy.evaluate import CredentialingDecision, Outcome
+from vcred.office.evaluate import CredentialingDecision, Outcome
 from vcred.report import CheckStatus, PresentationReport, VerificationReport
 
 _STYLE = {CheckStatus.PASSED: ("✔", "green"), CheckStatus.FAILED: ("✘", "bold red"), CheckStatus.SKIPPED: ("–", "dim")}

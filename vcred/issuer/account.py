@@ -492,7 +492,7 @@ class IssuerAccount:
         of it; returns the version. Offices that name this DID as the registry's publisher then accept exactly this
         copy. The ledger refuses it when another DID anchored the registry's URL first.
         """
-        from vcred.policy.trust import TrustRegistry
+        from vcred.office.trust import TrustRegistry
 
         moment = now or utcnow()
         self._require_usable()

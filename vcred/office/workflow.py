@@ -19,9 +19,9 @@ from typing import Any
 
 from vcred._time import require_aware, utcnow
 from vcred.errors import UsageError
-from vcred.policy.documents import CredentialingPolicy, load_policy
-from vcred.policy.evaluate import CredentialingDecision, evaluate
-from vcred.policy.trust import TrustRegistry
+from vcred.office.documents import CredentialingPolicy, load_policy
+from vcred.office.evaluate import CredentialingDecision, evaluate
+from vcred.office.trust import TrustRegistry
 from vcred.report import Check, CheckStatus, PresentationReport
 from vcred.verify.replay import ReplayCache
 from vcred.verify.verifier import Verifier

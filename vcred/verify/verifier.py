@@ -43,7 +43,7 @@ class StatusFetcher(Protocol):
 
 @runtime_checkable
 class TrustPolicy(Protocol):
-    """Decides whether a verified credential's issuer is trusted for its type (vcred.policy.TrustRegistry)."""
+    """Decides whether a verified credential's issuer is trusted for its type (vcred.office.TrustRegistry)."""
 
     def check(self, document: dict[str, Any], *, report: VerificationReport, now: datetime) -> Check:
         """A ``vc.trust`` check for ``document``."""
@@ -69,7 +69,7 @@ class Verifier:
     ``status_fetcher`` switches on status checks (verified lists are cached in ``status_cache``, created by default
     and kept for the verifier's life, never past a list's own ``validUntil``); ``ledger`` (a verifier's
     :class:`vcred.ledger.LedgerClient`) switches on the ledger checks and did:vcred; ``trust`` (a
-    :class:`vcred.policy.TrustRegistry`, or the path of a registry document) the trust check; ``replay_cache``
+    :class:`vcred.office.TrustRegistry`, or the path of a registry document) the trust check; ``replay_cache``
     refuses a presentation's challenge seen before. Raises UsageError for a dependency of the wrong kind.
     """
 
@@ -297,7 +297,7 @@ def _checked_trust(trust: Any) -> TrustPolicy | None:
     if trust is None:
         return None
     if isinstance(trust, str | Path):
-        from vcred.policy.trust import TrustRegistry
+        from vcred.office.trust import TrustRegistry
 
         return TrustRegistry(Path(trust))
     if not isinstance(trust, TrustPolicy):

@@ -27,7 +27,7 @@ from vcred.cli.context import replay_cache, verifier_environment
 from vcred.cli.render import print_decision, print_report
 from vcred.errors import UsageError
 from vcred.office import Office, TrustRegistry, load_policy
-from vcred.policy.html import decision_html
+from vcred.office.html import decision_html
 from vcred.verify.verifier import Verifier
 
 

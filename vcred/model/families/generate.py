@@ -165,7 +165,7 @@ def render_context() -> str:
 
 def document_schemas() -> dict[str, str]:
     """The schemas of the office's own documents (credentialing policy, trust registry)."""
-    from vcred.policy.documents import DOCUMENT_SCHEMAS
+    from vcred.office.documents import DOCUMENT_SCHEMAS
 
     out = {}
     for name, (model, schema_id) in DOCUMENT_SCHEMAS.items():

@@ -24,7 +24,7 @@ from vcred.errors import UsageError
 from vcred.jsonld.canon import canonize_jcs
 from vcred.model.families.cme import completion_date
 from vcred.model.families.registry import family_types
-from vcred.policy.documents import TrustRegistryDocument, TrustRule, load_registry_document
+from vcred.office.documents import TrustRegistryDocument, TrustRule, load_registry_document
 from vcred.report import Check, VerificationReport
 
 UNTRUSTED = "UNTRUSTED_ISSUER"

@@ -33,7 +33,7 @@ from vcred.model.credential import issuer_id
 from vcred.model.families.builders import validate_subject
 from vcred.model.families.common import parse_amount
 from vcred.model.families.registry import family_types
-from vcred.policy.documents import (
+from vcred.office.documents import (
     BoardRequirement,
     CMERequirement,
     CredentialingPolicy,
@@ -43,7 +43,7 @@ from vcred.policy.documents import (
     TrainingRequirement,
     load_policy,
 )
-from vcred.policy.trust import issued_at
+from vcred.office.trust import issued_at
 from vcred.report import CheckStatus, PresentationReport, VerificationReport
 
 WITHDRAWN = ("CREDENTIAL_REVOKED", "CREDENTIAL_SUSPENDED")

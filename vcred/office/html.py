@@ -20,9 +20,9 @@ from html import escape
 from typing import Any
 
 from vcred.model.credential import issuer_id
-from vcred.policy.documents import TrustRegistryDocument
-from vcred.policy.evaluate import CredentialingDecision, Outcome, RequirementResult
-from vcred.policy.trust import TrustRegistry
+from vcred.office.documents import TrustRegistryDocument
+from vcred.office.evaluate import CredentialingDecision, Outcome, RequirementResult
+from vcred.office.trust import TrustRegistry
 from vcred.report import Check, CheckStatus, PresentationReport, VerificationReport
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
@@ -226,7 +226,7 @@ def decision_html(
     credentials only); ``registry`` is the office's trust registry, whose names for issuers and accreditors are
     used first. Returns the complete HTML document; never raises for odd content (it is escaped and shown).
 
-    >>> from vcred.policy.evaluate import CredentialingDecision
+    >>> from vcred.office.evaluate import CredentialingDecision
     >>> page = decision_html(CredentialingDecision(approved=False, policy="p", policy_version=1, holder=None,
     ...     decided_at="2026-11-29T14:03:09.5+00:00", presentation_verified=False, requirements=[]))
     >>> "NOT APPROVED" in page and "2026-11-29 14:03 UTC" in page
