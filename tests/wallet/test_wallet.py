@@ -171,3 +171,20 @@ def test_anchor_proofs_are_checked_kept_and_presented(wallet):
     assert "https://w3id.org/vcred/v1" in vp["@context"]
     report = vcred.verify_presentation(vp, challenge="n", domain="d.example", now=FIXED_NOW)
     assert report.verified, report.failures
+
+
+def test_import_through_a_verifier_with_the_ledger_and_status_lists(tmp_path):
+    """The wallet verifies with the caller's Verifier (status lists, ledger, the anchor proof) and files the
+    credential under what the verified view says; its id is the credential hash used everywhere else."""
+    import vcred
+    from vcred.ledger.anchors import credential_hash
+    from vcred.testing import CredentialingWorld
+
+    world = CredentialingWorld.create(tmp_path / "world")
+    wallet = Wallet.create(tmp_path / "w.vcw", "pw", kdf=UNSAFE_FAST_KDF_FOR_TESTS)
+    mine = world.issue("BoardCertificationCredential", issuer="board", claims={"id": wallet.holder_did})
+    with pytest.raises(vcred.errors.WalletError, match="does not verify"):
+        wallet.import_credential(mine, now=world.now)  # offline: cannot check its status or its did:vcred issuer
+    stored = wallet.import_credential(mine, verify=vcred.Verifier.from_local(world.setting), now=world.now)
+    assert stored.id == f"c-{credential_hash(mine).hex()[:16]}"
+    assert stored.category == "board" and stored.issuer == world.did("board")

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
@@ -27,6 +27,7 @@ from vcred.crypto.keys import Ed25519SigningKey
 from vcred.crypto.sealing import DEFAULT_KDF, KdfParams
 from vcred.did.key import did_key_method_id
 from vcred.errors import CorruptWalletError, UsageError, WalletError, WalletRolledBackError
+from vcred.ledger.anchors import credential_hash
 from vcred.model.families import category_of, types_in
 from vcred.report import VerificationReport
 from vcred.wallet.generation import Generation, Record, check, file_hash, next_generation, read_record, write_record
@@ -110,7 +111,26 @@ class StoredCredential:
         return ", ".join(kinds) or "credential"
 
 
-Verifier = Callable[[dict[str, Any] | str], VerificationReport]
+Verifier = Callable[[dict[str, Any] | str], VerificationReport]  # a caller's own check (kept for compatibility)
+
+if TYPE_CHECKING:
+    from vcred.verify.verifier import Verifier as VerifierObject
+
+
+def _verify_for_import(
+    credential: dict[str, Any] | str, verify: Any, moment: datetime, anchor_proof: Any
+) -> VerificationReport:
+    """Verify with the caller's :class:`vcred.Verifier` (its status lists and ledger), passing the stored anchor
+    proof; a plain callable is the caller's own check; True means an offline verifier (no status, no ledger)."""
+    from vcred.verify.verifier import Verifier as Checker
+
+    proofs = [anchor_proof] if anchor_proof is not None else []
+    if isinstance(verify, Checker):
+        return verify.verify_credential(credential, now=moment, anchor_proofs=proofs)
+    if callable(verify):
+        result: VerificationReport = verify(credential)
+        return result
+    return Checker.offline().verify_credential(credential, now=moment, anchor_proofs=proofs)
 
 
 def _anchor_proof_for(credential: dict[str, Any] | str, proof: Any) -> dict[str, Any]:
@@ -356,13 +376,17 @@ class Wallet:
         self,
         credential: dict[str, Any] | str,
         *,
-        verify: Verifier | bool = True,
+        verify: VerifierObject | Verifier | bool = True,
         allow_foreign: bool = False,
         now: datetime | None = None,
         anchor_proof: Any = None,
     ) -> StoredCredential:
         """Verify and add a credential (Data Integrity dict or JSON text, or a vc+jwt).
 
+        ``verify`` is the :class:`vcred.Verifier` to check it with (pass the one with your status lists and ledger:
+        e.g. ``Verifier.from_local(data_dir)``; the stored anchor proof goes with it); ``True`` uses an offline one,
+        which refuses credentials with status entries or did:vcred issuers it cannot check. What the wallet files
+        the credential under (types, issuer, subject, category) is read from the verified view.
         ``anchor_proof`` is the issuer's batch anchor proof for it (BatchProof or its JSON): kept, and presented with
         the credential. Raises WalletError when it does not verify, is about someone else (unless
         ``allow_foreign``, which keeps it flagged), or the anchor proof is not this credential's. Importing the
@@ -379,15 +403,14 @@ class Wallet:
         form = "jwt" if isinstance(parsed, str) else "di"
         claims = _claims(parsed)
         proof_json = _anchor_proof_for(parsed, anchor_proof) if anchor_proof is not None else None
+        view = claims  # what the wallet files the credential under: the verified view once it is verified
         if verify is not False:
-            from vcred.verify.credential import verify_credential
-
-            check: Verifier = verify if callable(verify) else (lambda c: verify_credential(c, now=moment))
-            report = check(parsed)
+            report = _verify_for_import(parsed, verify, moment, proof_json)
             if not report.verified:
                 reason = report.failures[0].reason if report.failures else "it did not verify"
                 raise WalletError(f"refused: the credential does not verify ({reason})")
-        subject = claims.get("credentialSubject")
+            view = report.credential or claims
+        subject = view.get("credentialSubject")
         subject_id = subject.get("id") if isinstance(subject, dict) else None
         flagged = None
         if subject_id != self.holder_did:
@@ -398,9 +421,11 @@ class Wallet:
                     hint="import it with --allow-foreign to keep it anyway (it cannot be presented as yours)",
                 )
             flagged = f"issued to {subject_id}, not to the holder"
-        digest = hashlib.sha256(json.dumps(parsed, sort_keys=True).encode("utf-8")).hexdigest()[:16]
-        types = claims.get("type")
-        issuer = claims.get("issuer")
+        # one hash for a credential everywhere (anchors, duplicates, the wallet's ids): vcred.ledger.credential_hash
+        digest = credential_hash(parsed).hex()[:16]
+        legacy = hashlib.sha256(json.dumps(parsed, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+        types = view.get("type")
+        issuer = view.get("issuer")
         stored = StoredCredential(
             id=f"c-{digest}",
             form=form,
@@ -408,7 +433,7 @@ class Wallet:
             types=tuple(t for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)),
             issuer=issuer.get("id") if isinstance(issuer, dict) else issuer if isinstance(issuer, str) else None,
             subject=subject_id if isinstance(subject_id, str) else None,
-            category=category_of(claims),
+            category=category_of(view),
             added_at=format_datetime_stamp(moment),
             flagged=flagged,
             anchor_proof=proof_json,
@@ -416,7 +441,7 @@ class Wallet:
 
         def add(content: dict[str, Any]) -> StoredCredential:
             for existing in content["credentials"]:
-                if existing["id"] == stored.id:
+                if existing["id"] in (stored.id, f"c-{legacy}"):  # ids of wallets saved before one hash
                     if proof_json is not None and existing.get("anchorProof") is None:
                         existing["anchorProof"] = proof_json
                     return StoredCredential.from_json(existing)
