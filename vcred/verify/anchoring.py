@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from vcred.report import Check, CheckStatus, VerificationReport
+from vcred.report import Check, VerificationReport
+from vcred.verify.common import ListSeen
 
 
 def ledger_checks(
@@ -19,6 +20,7 @@ def ledger_checks(
     anchor_proofs: Sequence[Any] = (),
     trust_claimed_issuance_time: bool = False,
     key_moment: datetime | None = None,
+    lists_seen: Sequence[ListSeen] = (),
 ) -> list[Check]:
     """``vc.ledger.issuer``, ``vc.ledger.anchor`` and one ``vc.ledger.status_list`` per status list consulted.
 
@@ -47,14 +49,8 @@ def ledger_checks(
                     trust_claimed_time=trust_claimed_issuance_time,
                 )
             )
-    for status in [c for c in report.checks if c.id.startswith("vc.status.")]:
-        if status.status is CheckStatus.SKIPPED or "sha256" not in status.details:
-            continue
-        checks.append(
-            check_status_list_anchored(
-                client, status.details["list"], status.details["sha256"], issuer=status.details.get("issuer")
-            )
-        )
+    for seen in lists_seen:
+        checks.append(check_status_list_anchored(client, seen.url, seen.sha256, issuer=seen.issuer))
     return checks
 
 

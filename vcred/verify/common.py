@@ -88,6 +88,25 @@ class ProofOutcome:
         return cls(verified, min(moments) if moments else None)
 
 
+@dataclass(frozen=True)
+class ListSeen:
+    """A status list the status step verified and read: what the ledger step proves was anchored."""
+
+    url: str
+    sha256: str
+    issuer: str | None
+
+    @classmethod
+    def of(cls, status_checks: list[Check]) -> list[ListSeen]:
+        """From the status layer's checks: each list it fetched and verified (skipped entries read none)."""
+        seen = []
+        for check in status_checks:
+            details = check.details
+            if check.status is not CheckStatus.SKIPPED and "sha256" in details and "list" in details:
+                seen.append(cls(str(details["list"]), str(details["sha256"]), details.get("issuer")))
+        return seen
+
+
 def guarded(run: Callable[[], R], failed: Callable[[Check], R], prefix: str) -> R:
     """Run a pipeline behind a last safety net: a bug must never turn into an exception or a pass."""
     try:

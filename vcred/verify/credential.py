@@ -19,7 +19,7 @@ from vcred.jsonld.loader import DocumentLoader
 from vcred.model.credential import issuer_id
 from vcred.proofs.data_integrity import ProofExpectations, verify_proofs
 from vcred.report import Check, VerificationReport
-from vcred.verify.common import MALFORMED, ProofOutcome, guarded, proof_format, read_input, well_formed
+from vcred.verify.common import MALFORMED, ListSeen, ProofOutcome, guarded, proof_format, read_input, well_formed
 from vcred.verify.options import VerifyOptions
 from vcred.verify.steps import STOP, Run, Step, run_steps
 from vcred.verify.verifier import Call, Verifier
@@ -74,6 +74,7 @@ class _State(Run):
     document: dict[str, Any] = field(default_factory=dict, kw_only=True)
     token: str | None = field(default=None, kw_only=True)
     proof: ProofOutcome = field(default_factory=lambda: ProofOutcome(False), kw_only=True)
+    lists_seen: list[ListSeen] = field(default_factory=list, kw_only=True)
 
 
 def _run(credential: Any, call: Call) -> VerificationReport:
@@ -201,7 +202,9 @@ def _validity_step(state: _State) -> None:
 
 
 def _status_step(state: _State) -> None:
-    state.checks.extend(_status(state.document, state.call))
+    checks = _status(state.document, state.call)
+    state.checks.extend(checks)
+    state.lists_seen = ListSeen.of(checks)
 
 
 def _schema_step(state: _State) -> None:
@@ -216,7 +219,7 @@ def _ledger_step(state: _State) -> None:
         # the ledger names a newer version than a list this verifier kept: fetch again, then judge (freshness
         # follows the ledger, not only the cache's age)
         state.checks[:] = [c for c in state.checks if not c.id.startswith("vc.status")]
-        state.checks.extend(_status(state.document, state.call))
+        _status_step(state)
         checks = _ledger_checks(state)
     state.checks.extend(checks)
 
@@ -325,6 +328,7 @@ def _ledger_checks(state: _State) -> list[Check]:
             anchor_proofs=call.anchor_proofs,
             trust_claimed_issuance_time=call.opts.trust_claimed_issuance_time,
             key_moment=state.proof.key_moment,
+            lists_seen=state.lists_seen,
         )
     except Exception as exc:  # a ledger fault must not crash the verifier
         return [
