@@ -286,3 +286,18 @@ def _text(path: Path) -> str:
         return path.read_text("utf-8") if path.is_file() else ""
     except (UnicodeDecodeError, OSError):
         return ""
+
+
+def test_verify_batch_in_input_order_on_every_core(user):
+    """vcred verify --batch: many credentials (a quoted glob), one row each in input order, exit 0 only if all verify."""
+    user("issuer", "init", "abr")
+    user("ledger", "trust", "--local")
+    holder = _json(user("wallet", "init", "--json"))["did"]
+    for name in ("a.json", "b.json", "c.json"):
+        _issue(user, "BoardCertificationCredential", "abr", holder, name)
+    rows = json.loads(user("verify", "--batch", "?.json", "--workers", "2", "--json").stdout)
+    assert [r["file"] for r in rows] == ["a.json", "b.json", "c.json"] and all(r["verified"] for r in rows)
+    user("suspend", "b.json", "--issuer", "abr")
+    rows = json.loads(user("verify", "--batch", "a.json", "b.json", "c.json", "--json", expect=1).stdout)
+    assert [r["verified"] for r in rows] == [True, False, True] and "suspended" in rows[1]["reason"]
+    assert user("verify", "a.json", "b.json", expect=2)

@@ -17,11 +17,12 @@ from vcred.cli.app import (
     app,
     console,
     emit_json,
+    expand_paths,
     read_anchor_proof,
     read_input,
     require_files,
 )
-from vcred.cli.context import replay_cache, verification_kwargs
+from vcred.cli.context import replay_cache, setting, verification_kwargs
 from vcred.cli.render import print_report
 from vcred.errors import UsageError
 
@@ -75,7 +76,10 @@ def describe_basis(basis: dict[str, Any] | None) -> Text:
 
 @app.command("verify")
 def verify_command(
-    file: Annotated[Path, typer.Argument(help="Credential or presentation (JSON or compact JWT); - for stdin.")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Credential or presentation (JSON or compact JWT); - for stdin. With --batch, many."),
+    ],
     challenge: Annotated[str | None, typer.Option(help="The challenge you gave the holder (presentations).")] = None,
     domain: Annotated[str | None, typer.Option(help="Your domain, as given to the holder (presentations).")] = None,
     data_dir: Annotated[
@@ -97,6 +101,10 @@ def verify_command(
             help="Do not refuse (or remember) a presentation whose challenge was already accepted here.",
         ),
     ] = False,
+    batch: Annotated[
+        bool, typer.Option("--batch", help="Verify many credentials (globs welcome) on every core; a summary table.")
+    ] = False,
+    workers: Annotated[int, typer.Option(help="Worker processes for --batch (default: every core).")] = 0,
     json_output: JsonFlag = False,
 ) -> None:
     """Verify a credential or a presentation and print a table of checks; exit code 0 only when verified.
@@ -109,7 +117,15 @@ def verify_command(
       vcred verify board-certification.json
 
       vcred verify vp.json --challenge n-4711 --domain credentialing.stmarys.example
+
+      vcred verify --batch 'cohort/*.json'
     """
+    if batch:
+        _verify_batch(expand_paths(files), data_dir=data_dir, when=at, workers=workers, json_output=json_output)
+        return
+    if len(files) != 1:
+        raise UsageError("vcred verify takes one file", hint="verify many credentials with --batch")
+    file = files[0]
     require_files([file, anchor_proof])
     when = None
     if at is not None:
@@ -140,3 +156,52 @@ def verify_command(
         print_report(console, report)
         console.print(describe_basis(basis))
     raise typer.Exit(EXIT_OK if report.verified else EXIT_FAILED)
+
+
+def _verify_batch(
+    files: list[Path], *, data_dir: Path | None, when: str | None, workers: int, json_output: bool
+) -> None:
+    """Many credentials, one moment, in input order, on every core (Verifier.verify_many); exit 0 only if all verify."""
+    import os
+
+    from rich.progress import Progress
+
+    from vcred._time import parse_datetime_stamp
+    from vcred.verify.verifier import Verifier
+
+    require_files(files)
+    if not files:
+        raise UsageError("--batch needs at least one credential file")
+    try:
+        moment = parse_datetime_stamp(when) if when is not None else None
+    except ValueError as exc:
+        raise UsageError(f"--at: {exc}") from None
+    verifier = Verifier.from_local(setting(data_dir))  # workers reopen the data directory themselves
+    texts = []
+    with Progress(console=console, transient=True, disable=json_output) as progress:
+        reading = progress.add_task("reading", total=len(files))
+        for file in files:
+            texts.append(read_input(file))
+            progress.advance(reading)
+        progress.add_task(f"verifying {len(files)} credential(s)", total=None)
+        reports = verifier.verify_many(texts, now=moment, workers=workers or os.cpu_count() or 1)
+    rows: list[dict[str, Any]] = [
+        {
+            "file": str(file),
+            "verified": report.verified,
+            "reason": "" if report.verified else (report.failures[0].reason if report.failures else "did not verify"),
+        }
+        for file, report in zip(files, reports, strict=True)
+    ]
+    if json_output:
+        emit_json(rows)
+    else:
+        from rich.table import Table
+
+        table = Table(title=f"{sum(r['verified'] for r in rows)} of {len(rows)} verified")
+        for column in ("file", "verified", "first reason"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(Text(row["file"]), Text("yes" if row["verified"] else "NO"), Text(row["reason"][:160]))
+        console.print(table)
+    raise typer.Exit(EXIT_OK if all(r["verified"] for r in rows) else EXIT_FAILED)
