@@ -289,7 +289,7 @@ def _text(path: Path) -> str:
 
 
 def test_verify_batch_in_input_order_on_every_core(user):
-    """vcred verify --batch: many credentials (a quoted glob), one row each in input order, exit 0 only if all verify."""
+    """vcred verify --batch: many credentials (a quoted glob), a row each in input order; 0 only if all verify."""
     user("issuer", "init", "abr")
     user("ledger", "trust", "--local")
     holder = _json(user("wallet", "init", "--json"))["did"]
