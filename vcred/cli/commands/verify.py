@@ -167,16 +167,22 @@ def _verify_batch(
     from rich.progress import Progress
 
     from vcred._time import parse_datetime_stamp
+    from vcred.verify.options import VerifyOptions
     from vcred.verify.verifier import Verifier
 
+    # a shell's cme-*.json also matches the anchor proofs beside the credentials: those go with their credential
+    given = {str(f) for f in files}
+    files = [f for f in files if not (f.name.endswith(".anchor.json") and str(f)[: -len(".anchor.json")] in given)]
     require_files(files)
     if not files:
         raise UsageError("--batch needs at least one credential file")
+    proofs = [p for p in (read_anchor_proof(f) for f in files) if p is not None]
     try:
         moment = parse_datetime_stamp(when) if when is not None else None
     except ValueError as exc:
         raise UsageError(f"--at: {exc}") from None
-    verifier = Verifier.from_local(setting(data_dir))  # workers reopen the data directory themselves
+    # workers reopen the data directory themselves; each credential finds its anchor proof by its hash
+    verifier = Verifier.from_local(setting(data_dir), options=VerifyOptions(anchor_proofs=proofs))
     texts = []
     with Progress(console=console, transient=True, disable=json_output) as progress:
         reading = progress.add_task("reading", total=len(files))
