@@ -124,6 +124,8 @@ def _jose(state: _State) -> object:
             now=call.now,
             allowed_algs=call.opts.allowed_algs,
             max_clock_skew=call.opts.max_clock_skew,
+            max_bytes=call.opts.max_bytes,  # the caller's limits hold inside a JWT too
+            max_depth=call.opts.max_depth,
             nonce=state.challenge,
             audience=state.domain,
         ),

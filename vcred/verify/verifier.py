@@ -89,7 +89,7 @@ class Verifier:
         opts = options or VerifyOptions()
         self.options = opts
         self.ledger: LedgerView | None = _checked_ledger(_pick(ledger, opts.ledger))
-        self.resolver: DIDResolver = _pick(_pick(resolver, opts.resolver), None) or _resolver_for(self.ledger)
+        self.resolver: DIDResolver = _pick(resolver, opts.resolver) or _resolver_for(self.ledger)
         self.loader: DocumentLoader = as_loader(_pick(loader, opts.loader))
         self.status_fetcher: StatusFetcher | None = _checked_fetcher(_pick(status_fetcher, opts.status_fetcher))
         cache = _pick(status_cache, opts.status_cache)
