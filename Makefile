@@ -9,8 +9,8 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	# setuptools' "Editable installation" notice (folders named like the package may shadow it) is for package
-	# authors, and newer pip shows it on every install: hidden here, where no user can act on it
+	@# setuptools' "Editable installation" notice (folders named like the package may shadow it) is for package
+	@# authors, and newer pip shows it on every install: hidden here, where no user can act on it
 	$(PY) -W "ignore:Editable installation:UserWarning" -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 

@@ -10,6 +10,7 @@ import sys
 import textwrap
 import time
 
+import pytest
 from support_attacks import count
 
 from vcred.ledger import Ledger
@@ -39,11 +40,15 @@ WRITER = textwrap.dedent(
 )
 
 
+KILLS = int(os.environ.get("VCRED_LEDGER_KILLS", "12"))
+
+
+@pytest.mark.timeout(120 + 6 * KILLS)  # each round starts a writer, kills it, reopens and checks the whole tree
 def test_sigkill_during_appends(tmp_path):
     path = tmp_path / "ledger.sqlite"
     rng = random.Random(2026)
     acknowledged = 0
-    kills = int(os.environ.get("VCRED_LEDGER_KILLS", "12"))
+    kills = KILLS
     for round_ in range(kills):
         proc = subprocess.Popen(
             [sys.executable, "-c", WRITER, str(path), str(round_ * 1_000_000)], stdout=subprocess.PIPE, text=True

@@ -11,6 +11,7 @@ import sys
 import textwrap
 import time
 
+import pytest
 from support_attacks import count
 
 import vcred
@@ -31,6 +32,10 @@ IMPORTER = textwrap.dedent(
 )
 
 
+KILLS = int(os.environ.get("VCRED_WALLET_KILLS", "25"))
+
+
+@pytest.mark.timeout(120 + 4 * KILLS)  # each round starts an importer, kills it, reopens and checks
 def test_sigkill_during_imports(tmp_path):
     path = tmp_path / "wallet.vcw"
     holder = insecure_seeded_key("crash holder")
@@ -45,7 +50,7 @@ def test_sigkill_during_imports(tmp_path):
             )
     rng = random.Random(5)
     acknowledged: set[str] = set()
-    kills = int(os.environ.get("VCRED_WALLET_KILLS", "25"))
+    kills = KILLS
     for _ in range(kills):
         proc = subprocess.Popen(
             [sys.executable, "-c", IMPORTER, str(path), str(source)], stdout=subprocess.PIPE, text=True
