@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from vcred._json import InputRejectedError, check_shape, parse_json
 from vcred.report import Check, CheckStatus
 from vcred.verify.options import VerifyOptions
+
+if TYPE_CHECKING:
+    from vcred.jose.vc_jwt import JwtResult
+    from vcred.verify.verifier import Call
 
 MALFORMED = "MALFORMED_VALUE_ERROR"
 R = TypeVar("R")
@@ -105,6 +109,35 @@ class ListSeen:
             if check.status is not CheckStatus.SKIPPED and "sha256" in details and "list" in details:
                 seen.append(cls(str(details["list"]), str(details["sha256"]), details.get("issuer")))
         return seen
+
+
+def verify_token(
+    token: str,
+    call: Call,
+    *,
+    typ: str,
+    purpose: str,
+    controller_of: Callable[[dict[str, Any]], str | None],
+    prefix: str,
+    nonce: str | None = None,
+    audience: str | None = None,
+) -> JwtResult:
+    """A vc+jwt or vp+jwt checked with the call's moment, algorithms, skew and input limits (one place for both)."""
+    from vcred.jose.vc_jwt import JwtExpectations, verify_jwt
+
+    opts = call.opts
+    expectations = JwtExpectations(
+        typ=typ,
+        purpose=purpose,
+        now=call.now,
+        allowed_algs=opts.allowed_algs,
+        max_clock_skew=opts.max_clock_skew,
+        max_bytes=opts.max_bytes,  # the caller's limits hold inside a JWT too
+        max_depth=opts.max_depth,
+        nonce=nonce,
+        audience=audience,
+    )
+    return verify_jwt(token, expectations, controller_of=controller_of, resolver=call.verifier.resolver, prefix=prefix)
 
 
 def guarded(run: Callable[[], R], failed: Callable[[Check], R], prefix: str) -> R:

@@ -14,12 +14,21 @@ from typing import Any
 from vcred._json import InputRejectedError
 from vcred._time import parse_datetime_stamp
 from vcred.did.resolver import DIDResolver
-from vcred.jose.vc_jwt import JWT_CLAIMS, VC_JWT, JwtExpectations, verify_jwt
+from vcred.jose.vc_jwt import JWT_CLAIMS, VC_JWT
 from vcred.jsonld.loader import DocumentLoader
 from vcred.model.credential import issuer_id
 from vcred.proofs.data_integrity import ProofExpectations, verify_proofs
 from vcred.report import Check, VerificationReport
-from vcred.verify.common import MALFORMED, ListSeen, ProofOutcome, guarded, proof_format, read_input, well_formed
+from vcred.verify.common import (
+    MALFORMED,
+    ListSeen,
+    ProofOutcome,
+    guarded,
+    proof_format,
+    read_input,
+    verify_token,
+    well_formed,
+)
 from vcred.verify.options import VerifyOptions
 from vcred.verify.steps import STOP, Run, Step, run_steps
 from vcred.verify.verifier import Call, Verifier
@@ -120,20 +129,8 @@ def _jose(state: _State) -> object:
         return None
     call = state.call
     state.report.format = VC_JWT
-    result = verify_jwt(
-        state.token,
-        JwtExpectations(
-            typ=VC_JWT,
-            purpose="assertionMethod",
-            now=call.now,
-            allowed_algs=call.opts.allowed_algs,
-            max_clock_skew=call.opts.max_clock_skew,
-            max_bytes=call.opts.max_bytes,  # the caller's limits hold inside a JWT too
-            max_depth=call.opts.max_depth,
-        ),
-        controller_of=lambda payload: issuer_id(payload),
-        resolver=call.verifier.resolver,
-        prefix="vc",
+    result = verify_token(
+        state.token, call, typ=VC_JWT, purpose="assertionMethod", controller_of=issuer_id, prefix="vc"
     )
     state.checks.extend(result.checks)
     if result.payload is None:

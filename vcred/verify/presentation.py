@@ -13,11 +13,11 @@ from vcred._json import InputRejectedError
 from vcred._time import parse_datetime_stamp
 from vcred.did.resolver import DIDResolver
 from vcred.errors import UsageError
-from vcred.jose.vc_jwt import VP_JWT, JwtExpectations, verify_jwt
+from vcred.jose.vc_jwt import VP_JWT
 from vcred.jsonld.loader import DocumentLoader
 from vcred.proofs.data_integrity import ProofExpectations, verify_proofs
 from vcred.report import Check, PresentationReport, VerificationReport
-from vcred.verify.common import MALFORMED, ProofOutcome, guarded, proof_format, read_input, well_formed
+from vcred.verify.common import MALFORMED, ProofOutcome, guarded, proof_format, read_input, verify_token, well_formed
 from vcred.verify.credential import closed_world, run_credential
 from vcred.verify.options import VerifyOptions
 from vcred.verify.replay import ReplayCache
@@ -116,22 +116,15 @@ def _jose(state: _State) -> object:
         return None
     call = state.call
     state.report.format = VP_JWT
-    result = verify_jwt(
+    result = verify_token(
         state.token,
-        JwtExpectations(
-            typ=VP_JWT,
-            purpose="authentication",
-            now=call.now,
-            allowed_algs=call.opts.allowed_algs,
-            max_clock_skew=call.opts.max_clock_skew,
-            max_bytes=call.opts.max_bytes,  # the caller's limits hold inside a JWT too
-            max_depth=call.opts.max_depth,
-            nonce=state.challenge,
-            audience=state.domain,
-        ),
-        controller_of=lambda payload: _holder(payload),
-        resolver=call.verifier.resolver,
+        call,
+        typ=VP_JWT,
+        purpose="authentication",
+        controller_of=_holder,
         prefix="vp",
+        nonce=state.challenge,
+        audience=state.domain,
     )
     state.checks.extend(result.checks)
     if result.payload is None:

@@ -103,6 +103,7 @@ class Verifier:
         self.require_expiry = require_expiry
         self._local: Path | None = None  # set by from_local: workers reopen the data directory themselves
         self._local_overrides: dict[str, Any] = {}
+        self._lists_verifier: Verifier | None = None
 
     def replace(self, **changes: Any) -> Verifier:
         """A verifier like this one with some dependencies changed; it shares this one's caches."""
@@ -118,6 +119,25 @@ class Verifier:
             "options": self.options,
         }
         return Verifier(**{**fields, **changes})
+
+    def for_lists(self) -> Verifier:
+        """The verifier of status list credentials: this one's resolver, loader and limits, no status, ledger or
+        trust of its own (built once: it is on every status check's path)."""
+        if self._lists_verifier is None:
+            opts = self.options
+            self._lists_verifier = Verifier(
+                resolver=self.resolver,
+                loader=self.loader,
+                options=VerifyOptions(
+                    max_clock_skew=opts.max_clock_skew,
+                    max_bytes=opts.max_bytes,
+                    max_depth=opts.max_depth,
+                    allowed_algs=opts.allowed_algs,
+                    check_schema=opts.check_schema,
+                    inline_contexts=opts.inline_contexts,
+                ),
+            )
+        return self._lists_verifier
 
     @classmethod
     def offline(cls, **kwargs: Any) -> Verifier:
@@ -251,19 +271,7 @@ class Call:
 
     def without_extras(self) -> Call:
         """For a status list credential: the same time and keys, no status, ledger or trust of its own."""
-        inner = Verifier(
-            resolver=self.verifier.resolver,
-            loader=self.verifier.loader,
-            options=VerifyOptions(
-                max_clock_skew=self.opts.max_clock_skew,
-                max_bytes=self.opts.max_bytes,
-                max_depth=self.opts.max_depth,
-                allowed_algs=self.opts.allowed_algs,
-                check_schema=self.opts.check_schema,
-                inline_contexts=self.opts.inline_contexts,
-            ),
-        )
-        return Call(inner, self.now)
+        return Call(self.verifier.for_lists(), self.now)
 
 
 def _resolver_for(ledger: LedgerView | None) -> DIDResolver:
