@@ -44,5 +44,5 @@ def test_a_document_nothing_can_be_drawn_from_gets_the_fallback_edit():
 
 
 def test_only_objects_are_mutated():
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="edits JSON objects"):
         mutate([1, 2], random.Random(0))

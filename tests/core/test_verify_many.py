@@ -45,7 +45,8 @@ def test_misuse(batch):
 
 
 def test_a_long_lived_verifier_follows_the_ledger_not_only_its_cache(tmp_path):
-    """A list cached a minute ago, a newer version anchored since: the verifier fetches it again, and says why."""
+    """A list cached a minute ago, a newer version anchored since (and seen by the verifier's ledger client): the
+    shared status cache does not hide it — the list is fetched again and the suspension is reported."""
     from datetime import timedelta
 
     world = CredentialingWorld.create(tmp_path)

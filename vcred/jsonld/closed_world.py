@@ -79,14 +79,18 @@ class _Contexts:
         self.initial = self._processor._get_initial_context(self._options)
         self._defined: frozenset[str] | None = None
         # keyed on object identity; each entry keeps its key objects alive, so an id is never reused while cached
-        self._memo: OrderedDict[tuple[int, int, bool, bool], tuple[Any, Any, dict[str, Any]]] = OrderedDict()
+        self._memo: OrderedDict[tuple[Any, ...], tuple[Any, Any, dict[str, Any]]] = OrderedDict()
         self._lock = threading.Lock()
 
     def process(self, active: dict[str, Any], local: Any, *, propagate: bool = True, override: bool = False) -> Any:
-        key = (id(active), id(local), propagate, override)
+        # a document's own @context is a new list on every call: key context URLs by value, so every credential with
+        # the same contexts reuses one processed context (and everything cached after it); objects by identity
+        urls = (local,) if isinstance(local, str) else tuple(local) if isinstance(local, list) else None
+        by_value = urls is not None and all(isinstance(u, str) for u in urls)
+        key = (id(active), urls if by_value else id(local), propagate, override)
         with self._lock:
             hit = self._memo.get(key)
-            if hit is not None and hit[0] is active and hit[1] is local:
+            if hit is not None and hit[0] is active and (by_value or hit[1] is local):
                 self._memo.move_to_end(key)
                 return hit[2]
         try:

@@ -44,7 +44,8 @@ from vcred.office.documents import (
     load_policy,
 )
 from vcred.office.trust import issued_at
-from vcred.report import CheckStatus, PresentationReport, VerificationReport
+from vcred.report import PresentationReport, VerificationReport
+from vcred.verify.common import ProofOutcome
 
 WITHDRAWN = ("CREDENTIAL_REVOKED", "CREDENTIAL_SUSPENDED")
 _EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
@@ -141,9 +142,9 @@ def _newest(items: Sequence[_Usable], tiebreak: Callable[[_Usable], str] = lambd
     return max(items, key=lambda u: (u.issued, tiebreak(u)))
 
 
-def _proof_ok(report: VerificationReport) -> bool:
-    signatures = [c for c in report.checks if c.id.endswith(".signature")]
-    return bool(signatures) and all(c.status is CheckStatus.PASSED for c in signatures)
+def _proof_ok(report: VerificationReport | PresentationReport) -> bool:
+    # the verify pipelines' own reading of their proof checks, not a second one
+    return ProofOutcome.of(report.checks).verified
 
 
 def _withdrawn(report: VerificationReport) -> str | None:
@@ -496,11 +497,6 @@ def _requirement(req: Any, pool: _Pool, today: dt.date) -> RequirementResult:
         return _result(req, False, f"the evidence could not be evaluated ({type(exc).__name__})", [])
 
 
-def _holder_proof_ok(report: PresentationReport) -> bool:
-    signatures = [c for c in report.checks if c.id.endswith(".signature")]
-    return bool(signatures) and all(c.status is CheckStatus.PASSED for c in signatures)
-
-
 def _presentation_problems(report: PresentationReport) -> list[str]:
     """Failures of the presentation itself (not of one credential): each voids every piece of evidence."""
     problems = [
@@ -508,7 +504,7 @@ def _presentation_problems(report: PresentationReport) -> list[str]:
         for c in report.failures
         if not (c.id == "vp.credentials" and "failed" in c.details)  # per-credential failures are judged one by one
     ]
-    if not problems and not _holder_proof_ok(report):
+    if not problems and not _proof_ok(report):
         problems.append("the holder's proof was not verified")
     return problems
 

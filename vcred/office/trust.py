@@ -102,6 +102,7 @@ class TrustRegistry:
         self.document = document if isinstance(document, TrustRegistryDocument) else load_registry_document(document)
         self._accreditations = [(credential, _claims(credential)) for credential in accreditations]
         self._verify = _check_verifier(verify)
+        self._offline: Any = None
 
     @property
     def digest(self) -> str:
@@ -208,9 +209,12 @@ class TrustRegistry:
     def _verified(self, credential: dict[str, Any] | str, now: datetime) -> VerificationReport:
         if self._verify is not None:
             return self._verify(credential, now)
-        from vcred.verify.credential import verify_credential
+        if self._offline is None:  # built once: every vc.trust check of an accredited type comes here
+            from vcred.verify.verifier import Verifier
 
-        return verify_credential(credential, now=now)
+            self._offline = Verifier.offline()
+        report: VerificationReport = self._offline.verify_credential(credential, now=now)
+        return report
 
     def _chain(self, document: dict[str, Any], report: VerificationReport, rule: TrustRule, now: datetime) -> Check:
         assert rule.accreditedBy is not None

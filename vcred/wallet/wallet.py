@@ -130,7 +130,14 @@ def _verify_for_import(
     if callable(verify):
         result: VerificationReport = verify(credential)
         return result
-    return Checker.offline().verify_credential(credential, now=moment, anchor_proofs=proofs)
+    global _offline_checker
+    if _offline_checker is None:  # built once, not per imported credential
+        _offline_checker = Checker.offline()
+    checked: VerificationReport = _offline_checker.verify_credential(credential, now=moment, anchor_proofs=proofs)
+    return checked
+
+
+_offline_checker: Any = None
 
 
 def _anchor_proof_for(credential: dict[str, Any] | str, proof: Any) -> dict[str, Any]:
