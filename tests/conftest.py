@@ -6,7 +6,19 @@ from __future__ import annotations
 import pytest
 from support_attacks import COUNTS, FULL
 
+from vcred.jsonld import canon
 from vcred.testing import CredentialingWorld
+
+
+@pytest.fixture(autouse=True)
+def direct_rdf_matches_the_parser():
+    """Every RDFC canonicalization a test makes through the direct reader is compared with the JSON-LD parser's:
+    the whole suite (vectors, examples, attack mutations) is the differential test of vcred.jsonld.direct_rdf."""
+    differences: list = []
+    canon.cross_check(differences)
+    yield
+    canon.cross_check(None)
+    assert not differences, f"direct RDF differs from the JSON-LD parser on {differences[0]!r}"[:3000]
 
 
 @pytest.fixture

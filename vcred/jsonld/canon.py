@@ -32,6 +32,7 @@ import rfc8785
 
 from vcred.errors import CanonicalizationError, DataLossError, LoaderError
 from vcred.jsonld import prune
+from vcred.jsonld.direct_rdf import direct_quads
 from vcred.jsonld.loader import DocumentLoader, cache_scope
 from vcred.jsonld.prune import ContextKey
 
@@ -311,19 +312,22 @@ def canonize_rdfc(
 ) -> str:
     """RDFC-1.0 canonical N-Quads of ``document`` (which carries its own ``@context``).
 
-    ``backend`` is ``"auto"`` (oxigraph where it is exact, else pyld), ``"oxigraph"`` or ``"pyld"``;
+    ``backend`` is ``"auto"`` (vcred.jsonld.direct_rdf where it applies, else as ``"parser"``), ``"parser"``
+    (oxigraph's JSON-LD parser where it is exact, else pyld), ``"oxigraph"`` or ``"pyld"``;
     ``prune_contexts`` drops unreachable definitions from bundled contexts first (exact; see vcred.jsonld.prune).
     Raises DataLossError if any term or value would be dropped, CanonicalizationError for invalid JSON-LD,
     LoaderError for a context that is not available offline.
     """
     if backend == "pyld":
         return _canonize_pyld(document, loader, max_blank_nodes)
+    if backend == "auto" and (direct := _direct(document, loader, max_blank_nodes)) is not None:
+        return direct
     context = _check_context(document)
     facts = _GuardFacts()
     body = _body_text(document, loader, facts)
     names = prune.names_in_text(body) if prune_contexts and '"@context"' not in body else None
     contexts = _top_context_text(context, loader, facts, names)
-    if backend == "auto" and not _oxigraph_safe(body, document, facts, names):
+    if backend in ("auto", "parser") and not _oxigraph_safe(body, document, facts, names):
         return _canonize_pyld(document, loader, max_blank_nodes)
     text = '{"@context":' + contexts + ("," + body[1:] if body != "{}" else "}")
     try:
@@ -362,6 +366,9 @@ def canonize_rdfc_pair(
     are parsed in one pass as two nodes of one ``@graph`` and split again before canonicalization; anything else
     takes two passes. The result is identical either way (tests prove it on the vectors and on random input).
     """
+    direct = _direct(document, loader, max_blank_nodes), _direct(proof_config, loader, max_blank_nodes)
+    if direct[0] is not None and direct[1] is not None:
+        return direct[0], direct[1]
     context = _check_context(document)
     flat_doc = not any(k.startswith("@") and k != "@context" for k in document)
     facts = _GuardFacts()
@@ -379,6 +386,35 @@ def canonize_rdfc_pair(
         canonize_rdfc(document, loader=loader, max_blank_nodes=max_blank_nodes),
         canonize_rdfc(proof_config, loader=loader, max_blank_nodes=max_blank_nodes),
     )
+
+
+def _direct(document: dict[str, Any], loader: DocumentLoader, max_blank_nodes: int) -> str | None:
+    """Canonical N-Quads through vcred.jsonld.direct_rdf, or None when that reader leaves the document to the parser.
+
+    Under ``cross_check`` every answer is compared with the parser's and a difference is recorded.
+    """
+    quads = direct_quads(document, loader=loader)
+    if quads is None:
+        return None
+    canonical = _canonical_nquads(quads, max_blank_nodes)
+    if _cross_check_differences is not None:
+        try:
+            reference: str | Exception = canonize_rdfc(document, loader=loader, backend="parser")
+        except (CanonicalizationError, DataLossError, LoaderError) as exc:
+            reference = exc
+        if reference != canonical:
+            _cross_check_differences.append((document, canonical, reference))
+    return canonical
+
+
+_cross_check_differences: list[tuple[Any, str, str | Exception]] | None = None
+
+
+def cross_check(differences: list[tuple[Any, str, str | Exception]] | None) -> None:
+    """Compare every direct canonicalization with the JSON-LD parser's, recording differences in ``differences``
+    (None turns the comparison off). For test suites: it doubles the cost of RDFC canonicalization."""
+    global _cross_check_differences
+    _cross_check_differences = differences
 
 
 def _pair_single_pass(contexts: str, body: str, proof_config: dict[str, Any], max_blank_nodes: int) -> tuple[str, str]:

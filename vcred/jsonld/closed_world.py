@@ -146,6 +146,39 @@ class _Contexts:
         """Raise LoaderError unless the loader serves ``url`` (no URL is fetched: the loader holds bundled copies)."""
         self._loader(url)
 
+    def entering_node(self, active: dict[str, Any], prop: str | None, element: dict[str, Any]) -> Any:
+        """The active context of a node object before its own ``@context``, as JSON-LD 1.1 expansion computes it.
+
+        A type-scoped context is reverted (except for a node reference, which keeps the context it was written in),
+        then the property-scoped context of ``prop`` applies.
+        """
+        property_scoped = jsonld.JsonLdProcessor.get_context_value(active, prop, "@context")
+        type_scoped = active if active.get("previousContext") else None
+        must_revert = True
+        if type_scoped is not None and len(element) <= 2 and "@context" not in element:
+            for key in sorted(element):
+                if keyword_of(type_scoped, key) == "@id" and len(element) == 1:
+                    must_revert = False
+                    break
+        if must_revert:
+            active = self.revert(active)
+        if property_scoped is not None:
+            active = self.process(active, property_scoped, override=True)
+        return active
+
+    def with_types(self, active: dict[str, Any], element: dict[str, Any]) -> tuple[Any, Any]:
+        """(the node's active context with its types' scoped contexts applied, the context its types expand in)."""
+        before_types = active
+        for key in sorted(element):
+            if key == "@context" or keyword_of(active, key) != "@type":
+                continue
+            types = element[key] if isinstance(element[key], list) else [element[key]]
+            for name in sorted(t for t in types if isinstance(t, str)):
+                scoped = jsonld.JsonLdProcessor.get_context_value(before_types, name, "@context")
+                if scoped is not None:
+                    active = self.process(active, scoped, propagate=False)
+        return active, before_types
+
     def expand_key(self, active: dict[str, Any], key: str) -> Any:
         return self._processor._expand_iri(active, key, vocab=True)
 
@@ -157,7 +190,7 @@ _by_loader: dict[int, tuple[DocumentLoader, _Contexts]] = {}
 _by_loader_lock = threading.Lock()
 
 
-def _contexts_for(loader: DocumentLoader) -> _Contexts:
+def contexts_for(loader: DocumentLoader) -> _Contexts:
     with _by_loader_lock:
         hit = _by_loader.get(id(loader))
         if hit is not None and hit[0] is loader:
@@ -174,14 +207,14 @@ def _first_line(exc: BaseException) -> str:
     return text.strip().split("\n", 1)[0][:160]
 
 
-def _mapping(active: dict[str, Any], term: str | None) -> dict[str, Any] | None:
+def term_mapping(active: dict[str, Any], term: str | None) -> dict[str, Any] | None:
     if term is None:
         return None
     found = active["mappings"].get(term)
     return found if isinstance(found, dict) else None
 
 
-def _keyword_of(active: dict[str, Any], key: str) -> str | None:
+def keyword_of(active: dict[str, Any], key: str) -> str | None:
     """The keyword ``key`` stands for (itself, or through an alias term), as JSON-LD expansion reads a key.
 
     Only a keyword or a term mapped to one expands to a keyword, so a mapping lookup answers what pyld's
@@ -189,9 +222,25 @@ def _keyword_of(active: dict[str, Any], key: str) -> str | None:
     """
     if key.startswith("@"):
         return key
-    mapping = _mapping(active, key)
+    mapping = term_mapping(active, key)
     target = mapping.get("@id") if mapping is not None else None
     return target if isinstance(target, str) and target.startswith("@") else None
+
+
+def literal_iri(active: dict[str, Any], value: str) -> bool:
+    """True when ``value`` is an absolute IRI that JSON-LD reads as itself in ``active``.
+
+    Not a blank node label, not a keyword, no character an IRI may not hold, a scheme, and no prefix that is a
+    term (which would make it a compact IRI standing for something else).
+    """
+    scheme, colon, _ = value.partition(":")
+    return (
+        bool(colon)
+        and scheme != "_"
+        and _SCHEME.match(scheme) is not None
+        and _NOT_IN_IRI.search(value) is None
+        and scheme not in active["mappings"]
+    )
 
 
 def _pointer(path: str, key: str | int) -> str:
@@ -266,8 +315,8 @@ class _Walker:
 
     def iri(self, active: Any, value: str, path: str, *, vocab: bool) -> None:
         """An IRI-valued string must say exactly the IRI it stands for."""
-        if vocab and _mapping(active, value) is not None:
-            if _mapping(active, value).get("@id") is None:  # type: ignore[union-attr]
+        if vocab and term_mapping(active, value) is not None:
+            if term_mapping(active, value).get("@id") is None:  # type: ignore[union-attr]
                 self.fail(path, f"{value!r} is a null-mapped term")
             return
         if value.startswith("_:"):
@@ -277,7 +326,7 @@ class _Walker:
         if not colon:
             self.fail(path, f"{value!r} is not an absolute IRI")
             return
-        if _mapping(active, scheme) is not None:
+        if term_mapping(active, scheme) is not None:
             self.fail(path, f"{value!r} is a compact IRI (its prefix {scheme!r} is a term); write the IRI in full")
             return
         if _NOT_IN_IRI.search(value) or not _SCHEME.match(scheme):
@@ -297,7 +346,7 @@ class _Walker:
         scheme = name.partition(":")[0]
         if _NOT_IN_IRI.search(name) or not _SCHEME.match(scheme):
             self.fail(path, f"{what} {name[:120]!r} is not a valid IRI")
-        elif _mapping(active, scheme) is not None:
+        elif term_mapping(active, scheme) is not None:
             self.fail(path, f"{what} {name!r} is a compact IRI (its prefix {scheme!r} is a term); write the term")
         elif name.startswith("_:"):
             self.fail(path, f"{what} {name!r} is a blank node label")
@@ -310,18 +359,7 @@ class _Walker:
         if "@value" in element:
             self.value_object(element, path)
             return
-        property_scoped = jsonld.JsonLdProcessor.get_context_value(active, prop, "@context")
-        type_scoped = active if active.get("previousContext") else None
-        must_revert = True
-        if type_scoped is not None and len(element) <= 2 and "@context" not in element:
-            for key in sorted(element):
-                if _keyword_of(type_scoped, key) == "@id" and len(element) == 1:
-                    must_revert = False  # a reference to a node keeps the context it was written in
-                    break
-        if must_revert:
-            active = ctx.revert(active)
-        if property_scoped is not None:
-            active = ctx.process(active, property_scoped, override=True)
+        active = ctx.entering_node(active, prop, element)
         if "@context" in element:
             if not embedded:
                 self.fail(_pointer(path, "@context"), "an embedded @context is accepted only at the top of a document")
@@ -329,15 +367,7 @@ class _Walker:
             if not self.context_value(element["@context"], _pointer(path, "@context")):
                 return
             active = ctx.process(active, element["@context"])
-        before_types = active
-        for key in sorted(element):
-            if key == "@context" or _keyword_of(active, key) != "@type":
-                continue
-            types = element[key] if isinstance(element[key], list) else [element[key]]
-            for name in sorted(t for t in types if isinstance(t, str)):
-                scoped = jsonld.JsonLdProcessor.get_context_value(before_types, name, "@context")
-                if scoped is not None:
-                    active = ctx.process(active, scoped, propagate=False)
+        active, before_types = ctx.with_types(active, element)
         for key, value in element.items():
             if key != "@context":
                 self.entry(active, before_types, key, value, _pointer(path, key))
@@ -357,7 +387,7 @@ class _Walker:
         if key.startswith("@"):
             self.fail(path, f"the keyword {key} is not accepted here; write the document with its terms only")
             return
-        mapping = _mapping(active, key)
+        mapping = term_mapping(active, key)
         if mapping is None:
             self.undefined(active, key, path)
             return
@@ -415,7 +445,7 @@ class _Walker:
             if not isinstance(name, str):
                 self.fail(where, "a type must be a string")
                 continue
-            mapping = _mapping(before_types, name)
+            mapping = term_mapping(before_types, name)
             if mapping is not None:
                 if mapping.get("@id") is None:
                     self.fail(where, f"the type {name!r} is mapped to null")
@@ -433,7 +463,7 @@ def key_meanings(document: Any, *, loader: DocumentLoader) -> dict[str, tuple[st
 
     For tests and tools that rewrite a document into another JSON form of the same graph.
     """
-    contexts = _contexts_for(loader)
+    contexts = contexts_for(loader)
     walker = _Walker(contexts, ())
     walker.node(contexts.initial, None, document, "", embedded=True)
     return walker.meanings
@@ -455,7 +485,7 @@ def closed_world_problems(document: Any, *, loader: DocumentLoader, inline_conte
         return ["/: a JSON-LD document must be a JSON object"]
     if "@context" not in document:
         return ["/: the document has no @context"]
-    contexts = _contexts_for(loader)
+    contexts = contexts_for(loader)
     walker = _Walker(contexts, inline_contexts)
     try:
         walker.node(contexts.initial, None, document, "", embedded=True)
