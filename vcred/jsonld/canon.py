@@ -1,8 +1,10 @@
 """Canonicalization for Data Integrity: RDFC-1.0 over JSON-LD, and JCS (RFC 8785).
 
-RDFC-1.0 runs on oxigraph's JSON-LD parser and canonicalizer by default and on pyld's URDNA2015 as an
-alternative; the test suite proves both byte-identical on the W3C vectors. Both are fed fully inlined, bundled
-contexts, so nothing is ever fetched.
+RDFC-1.0 reads a document's dataset straight from its JSON when the document keeps to the shapes
+vcred.jsonld.direct_rdf knows (every credential and presentation vcred writes); any other document goes to
+oxigraph's JSON-LD parser, and to pyld's where oxigraph is not exact. oxigraph canonicalizes. The test suite proves
+all paths byte-identical on the W3C vectors and compares the direct reader with the parser on every document it
+canonicalizes. Parsers are fed fully inlined, bundled contexts, so nothing is ever fetched.
 
 Data-loss detection (DATA_LOSS_DETECTION_ERROR): JSON-LD silently drops terms that no context defines, and
 anything dropped would be unsigned and freely editable. We prepend a context holding only
