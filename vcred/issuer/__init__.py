@@ -5,7 +5,8 @@ record; it issues family credentials, changes their status, publishes and anchor
 what it issued, and rotates or deactivates its DID with the key it committed to in advance.
 """
 
-from vcred.issuer.account import STATUS_BASE, ForeignRevocation, IssuerAccount
+from vcred.issuer.account import STATUS_BASE, IssuerAccount
 from vcred.issuer.issue import SUITE_NAMES, issue_credential
+from vcred.issuer.status import ForeignRevocation
 
 __all__ = ["STATUS_BASE", "SUITE_NAMES", "ForeignRevocation", "IssuerAccount", "issue_credential"]

@@ -4,20 +4,24 @@ An account issues family credentials with revocation and suspension entries, cha
 each new list version and anchors its hash in the ledger, so every verifier sees the same list. It anchors
 batches of issued credentials (hashes only) so their issuance time can be proven, and rotates its did:vcred key to
 the one it committed to in advance.
+
+This module holds the account itself: its fields, its two files (the account file and the sealed recovery file),
+issuing and signing, and the whole public face of :class:`IssuerAccount`, where ``now`` defaults to the clock. The
+work behind the other methods is done by functions of the account in :mod:`vcred.issuer.status` (status lists),
+:mod:`vcred.issuer.anchoring` (issuance batches, trust registries) and :mod:`vcred.issuer.keys` (key history):
+the public methods stay where a reader (and ``help``) finds them, and the clock is read only here.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from vcred._files import exclusive_lock
 from vcred._time import utcnow
@@ -25,33 +29,22 @@ from vcred.crypto.keys import Ed25519SigningKey
 from vcred.crypto.sealed_keys import RecoveryKey, open_keys, seal_keys
 from vcred.crypto.sealing import DEFAULT_KDF, KdfParams
 from vcred.did.key import did_key_method_id
-from vcred.did.ledger import DidState, commitment, create_event, deactivate_event, method_id, replay, rotate_event
-from vcred.errors import LedgerError, NotInIssuanceRecordError, NotIssuedHereError, UsageError
+from vcred.did.ledger import create_event, method_id
+from vcred.errors import UsageError
+from vcred.issuer import anchoring, keys, status
 from vcred.issuer.issue import issue_credential
-from vcred.ledger.anchors import BatchProof, build_batch, credential_hash
-from vcred.ledger.entries import make_entry, parse_entry
+from vcred.issuer.status import ForeignRevocation
+from vcred.ledger.anchors import BatchProof, credential_hash
+from vcred.ledger.entries import parse_entry
 from vcred.ledger.log import Ledger
 from vcred.local import LocalSetting, read_json, write_secret_json
 from vcred.model.families import build_credential
 from vcred.status.issuer import StatusList
 
-if TYPE_CHECKING:
-    from vcred.report import VerificationReport
+__all__ = ["STATUS_BASE", "ForeignRevocation", "IssuerAccount"]
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}\Z")
 STATUS_BASE = "https://status.vcred.local"
-
-
-@dataclass(frozen=True)
-class ForeignRevocation:
-    """A revocation of a credential signed with a key of the issuer's DID that the issuer did not issue."""
-
-    index: int  # on the issuer's revocation list
-    list_url: str
-    credential_hash: str  # hex SHA-256 of the credential (credential_hash), as recorded in the account
-    signed_by: str  # the verification method of its signature
-    current_key: bool  # signed by the key in force (not yet rotated away from)
-    already_revoked: bool
 
 
 @dataclass
@@ -164,7 +157,7 @@ class IssuerAccount:
             registry_versions={str(u): int(v) for u, v in data.get("registryVersions", {}).items()},
         )
         if account.rotation_started:
-            account._check_rotation(setting, setting.ledger())
+            keys.check_rotation(account, setting, setting.ledger())
         return account
 
     @classmethod
@@ -201,7 +194,26 @@ class IssuerAccount:
             },
         )
 
-    # -- issuing and status --------------------------------------------------------------------------------
+    def _recovery_keys(
+        self, path: Path, recovery: str, kdf: KdfParams | None
+    ) -> tuple[list[Ed25519SigningKey], RecoveryKey]:
+        """The keys the recovery file holds (plus a next key an older account file still held), and the recovery
+        key to seal their successors with: the one that opened the file (same salt) unless ``kdf`` changes the
+        cost, which needs a fresh salt and derivation."""
+        legacy = [self.legacy_next_key] if self.legacy_next_key else []
+        if legacy and not path.exists():
+            # this rotation seals the following key for the first time
+            return legacy, RecoveryKey.derive(recovery, kdf=kdf or DEFAULT_KDF)
+        sealed = open_keys(path, recovery, did=self.did)
+        if kdf is not None and kdf != sealed.kdf:
+            return [*sealed.keys, *legacy], RecoveryKey.derive(recovery, kdf=kdf)
+        return [*sealed.keys, *legacy], sealed.recovery
+
+    def _seal_recovery(self, path: Path, sealed: list[Ed25519SigningKey], sealer: RecoveryKey) -> None:
+        """Seal ``sealed`` (the DID's next keys) in the recovery file at ``path``, replacing what it held."""
+        seal_keys(path, self.did, sealed, sealer)
+
+    # -- issuing ---------------------------------------------------------------------------------------------
     def issue(
         self,
         credential_type: str,
@@ -234,10 +246,10 @@ class IssuerAccount:
         Raises UsageError for a ``now`` before the current key came into force: verifiers resolve the key as of
         that moment, so such a credential could never verify.
         """
-        self._require_usable()
+        keys.require_usable(self)
         if now is not None:
-            self._require_key_in_force(now)
-        indexes = self._own_status_indexes(credential)
+            keys.require_key_in_force(self, now)
+        indexes = status.own_status_indexes(self, credential)
         signed = issue_credential(
             credential, self.key, suite=suite, verification_method=self.verification_method, now=now
         )
@@ -246,35 +258,11 @@ class IssuerAccount:
             self.issued.setdefault(purpose, {})[index] = digest  # saved with the allocation, under the same lock
         return signed
 
-    def _own_status_indexes(self, credential: dict[str, Any]) -> list[tuple[str, int]]:
-        """(purpose, index) of each status entry on this account's lists; one index is never given twice."""
-        found = []
-        for purpose, index in _status_entries(credential):
-            status_list = self.lists.get(purpose)
-            if status_list is None or index is None:
-                continue
-            if index in self.issued.get(purpose, {}) or (purpose == "revocation" and index in self.revoked_foreign):
-                raise UsageError(
-                    f"{purpose} index {index} of {self.name} was already given to another credential",
-                    hint="give each credential fresh entries (attach_status, or issue)",
-                )
-            status_list.entry(index)  # raises unless this list allocated it
-            found.append((purpose, index))
-        return found
-
-    def _require_key_in_force(self, moment: datetime) -> None:
-        if self.key_since is not None and int(moment.timestamp()) < self.key_since:
-            since = datetime.fromtimestamp(self.key_since, UTC).isoformat()
-            raise UsageError(
-                f"{self.name} cannot sign as of {moment.isoformat()}: its key {self.verification_method} is in force "
-                f"only since {since}",
-                hint="sign with the current time (or a later one)",
-            )
-
     def attach_status(self, credential: dict[str, Any]) -> dict[str, Any]:
         """A copy of an unsigned credential with fresh revocation and suspension entries."""
-        return {**credential, "credentialStatus": [sl.entry(sl.allocate()) for sl in self.lists.values()]}
+        return status.attach_status(self, credential)
 
+    # -- status lists (vcred.issuer.status) ------------------------------------------------------------------
     def set_status(
         self,
         credential: dict[str, Any] | str,
@@ -293,30 +281,9 @@ class IssuerAccount:
         nothing: every presentation shows it, and an edited copy would otherwise revoke someone else's credential.
         A credential issued with a leaked key of this DID is not in the record: see :meth:`revoke_not_issued_here`.
         """
-        claims, _ = self._verified_own(credential, ledger or setting.ledger(), now or utcnow())
-        entries = [(p, i) for p, i in _status_entries(claims) if p == purpose]
-        if not entries:
-            raise UsageError(f"the credential has no {purpose} entry")
-        status_list = self.lists.get(purpose)
-        index = entries[0][1]
-        if status_list is None or index is None or not self._on_list(claims, purpose, status_list.url):
-            raise NotIssuedHereError(f"the credential's {purpose} entry is not on one of {self.name}'s lists")
-        if self.issued.get(purpose, {}).get(index) != credential_hash(credential).hex():
-            raise NotInIssuanceRecordError(
-                f"{self.name} did not issue this credential with {purpose} index {index}",
-                hint="pass the credential file exactly as issued (an edited copy, even of its status, is refused)"
-                + (
-                    "; if someone issued it with a key of yours that leaked, revoke it with revoke_not_issued_here "
-                    "(CLI: vcred revoke FILE --issuer NAME --not-issued-here)"
-                    if purpose == "revocation" and value
-                    else ""
-                ),
-            )
-        if value:
-            status_list.set(index)
-        else:
-            status_list.clear(index)
-        return index
+        return status.set_status(
+            self, credential, purpose, value, setting=setting, ledger=ledger, moment=now or utcnow()
+        )
 
     def foreign_revocation(
         self,
@@ -335,55 +302,7 @@ class IssuerAccount:
         Raises it too when the index may be an innocent holder's: recorded for another credential, or handed out
         by this list with no record (issued before the account kept one).
         """
-        claims, report = self._verified_own(credential, ledger or setting.ledger(), now or utcnow())
-        from vcred.report import CheckStatus
-
-        if not any(c.id == "vc.closed_world" and c.status is CheckStatus.PASSED for c in report.checks):
-            raise NotIssuedHereError(
-                "the credential is outside the closed world: its status entry is not known to be the one signed"
-            )
-        status_list = self.lists["revocation"]
-        indexes = {i for p, i, url in _status_entries_with_list(claims) if p == "revocation" and url == status_list.url}
-        if len(indexes) != 1 or None in indexes:
-            raise NotIssuedHereError(
-                f"the credential has {'no' if not indexes else 'more than one'} revocation entry on {self.name}'s "
-                f"list {status_list.url}" + ("" if not indexes else " (or an index that is not a number)")
-            )
-        (index,) = indexes
-        assert index is not None
-        digest = credential_hash(credential).hex()
-        recorded = self.issued.get("revocation", {}).get(index)
-        if recorded == digest:
-            raise UsageError(
-                f"{self.name} issued this credential (revocation index {index} is recorded for it)",
-                hint="revoke it as issued here: set_status (CLI: vcred revoke FILE --issuer NAME)",
-            )
-        if recorded is not None:
-            raise NotIssuedHereError(
-                f"revocation index {index} of {self.name} belongs to another credential, one {self.name} issued and "
-                "recorded: the credential given here shares that index, so revoking it would also revoke that "
-                "innocent holder's credential",
-                hint="re-issue the holder's credential with fresh status entries, then revoke the recorded one "
-                "(which revokes both)",
-            )
-        if not 0 <= index < status_list.entries:
-            raise NotIssuedHereError(f"revocation index {index} is outside {status_list.url}")
-        if status_list.is_allocated(index) and index not in self.revoked_foreign:
-            raise NotIssuedHereError(
-                f"revocation index {index} of {self.name} was handed out by this account but no credential is recorded "
-                "for it (issued before the account kept an issuance record, or signed outside it): it may be an "
-                "innocent holder's credential, which revoking this one would also revoke",
-                hint="if you know no holder has it, re-issue every credential of yours that might, then revoke those",
-            )
-        signer = _signed_by(credential)
-        return ForeignRevocation(
-            index=index,
-            list_url=status_list.url,
-            credential_hash=digest,
-            signed_by=signer,
-            current_key=signer == self.verification_method,
-            already_revoked=status_list.is_set(index),
-        )
+        return status.foreign_revocation(self, credential, setting=setting, ledger=ledger, moment=now or utcnow())
 
     def revoke_not_issued_here(
         self,
@@ -399,48 +318,7 @@ class IssuerAccount:
         :meth:`foreign_revocation`; the index is then reserved (never given to a credential of this issuer) and
         set, and the revocation recorded in ``revoked_foreign``. Call :meth:`publish` afterwards.
         """
-        plan = self.foreign_revocation(credential, setting=setting, ledger=ledger, now=now)
-        status_list = self.lists["revocation"]
-        status_list.reserve(plan.index)
-        status_list.set(plan.index)
-        hashes = self.revoked_foreign.setdefault(plan.index, [])
-        if plan.credential_hash not in hashes:
-            hashes.append(plan.credential_hash)
-        return plan
-
-    def _verified_own(
-        self, credential: dict[str, Any] | str, ledger: Ledger, now: datetime
-    ) -> tuple[dict[str, Any], VerificationReport]:
-        """The credential's claims and report, once it verifies as signed by this issuer (else NotIssuedHereError).
-
-        No ledger client is passed, so no issuance anchor is asked for: the signature checks resolve this DID's
-        keys as of the signing time, from every version of its history.
-        """
-        from vcred.did import default_resolver
-        from vcred.jose.vc_jwt import peek_payload
-        from vcred.model.credential import issuer_id
-        from vcred.report import CheckStatus
-        from vcred.verify import VerifyOptions, verify_credential
-
-        # this issuer's own DID resolved from the ledger (its key history), did:key offline; nothing fetched
-        resolver = default_resolver().with_method("vcred", ledger.did_resolver())
-        report = verify_credential(credential, now=now, resolver=resolver, options=VerifyOptions(check_schema=False))
-        signatures = [c for c in report.checks if c.id.endswith(".signature")]
-        if not signatures or any(c.status is not CheckStatus.PASSED for c in signatures):
-            failed = next((c.reason for c in report.checks if c.status is CheckStatus.FAILED), "no proof")
-            raise NotIssuedHereError(f"the credential does not verify as signed by {self.name}: {failed}")
-        claims = peek_payload(credential) if isinstance(credential, str) else credential
-        if not isinstance(claims, dict) or issuer_id(claims) != self.did:
-            raise NotIssuedHereError(f"the credential was not issued by {self.name} ({self.did})")
-        return claims, report
-
-    @staticmethod
-    def _on_list(claims: dict[str, Any], purpose: str, url: str) -> bool:
-        entries = claims.get("credentialStatus") or []
-        return any(
-            isinstance(e, dict) and e.get("statusPurpose") == purpose and e.get("statusListCredential") == url
-            for e in (entries if isinstance(entries, list) else [entries])
-        )
+        return status.revoke_not_issued_here(self, credential, setting=setting, ledger=ledger, now=now)
 
     def publish(self, setting: LocalSetting, *, now: datetime | None = None, ledger: Ledger | None = None) -> None:
         """Sign and publish a new version of each list, and anchor each version's hash in the ledger.
@@ -449,36 +327,19 @@ class IssuerAccount:
         before saving would otherwise let the next publication undo a revocation the world has already seen, or
         reuse a version number the ledger has anchored (and then refuses as a rollback).
         """
-        moment = now or utcnow()
-        self._require_usable()
-        self._require_key_in_force(moment)
-        signed = {
-            purpose: json.dumps(
-                status_list.publish(self.key, now=moment, verification_method=self.verification_method), indent=1
-            )
-            for purpose, status_list in self.lists.items()
-        }
-        self.save(setting)
-        fetcher = setting.fetcher()
-        entries = []
-        for purpose, text in signed.items():
-            status_list = self.lists[purpose]
-            fetcher.publish(status_list.url, text)
-            entries.append(
-                make_entry(
-                    "status-list",
-                    {
-                        "issuer": self.did,
-                        "url": status_list.url,
-                        "version": status_list.version,
-                        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-                    },
-                    submitter=self.verification_method,
-                    key=self.key,
-                    timestamp=int(moment.timestamp()),
-                )
-            )
-        (ledger or setting.ledger()).append(entries, now=moment)
+        status.publish(self, setting, moment=now or utcnow(), ledger=ledger)
+
+    # -- ledger anchors (vcred.issuer.anchoring) -------------------------------------------------------------
+    def anchor(
+        self,
+        credentials: list[dict[str, Any] | str],
+        setting: LocalSetting,
+        *,
+        now: datetime | None = None,
+        ledger: Ledger | None = None,
+    ) -> list[BatchProof]:
+        """Anchor a batch of issued credentials (their Merkle root only); each proof goes to its holder."""
+        return anchoring.anchor(self, credentials, setting, moment=now or utcnow(), ledger=ledger)
 
     def anchor_registry(
         self,
@@ -492,56 +353,13 @@ class IssuerAccount:
         of it; returns the version. Offices that name this DID as the registry's publisher then accept exactly this
         copy. The ledger refuses it when another DID anchored the registry's URL first.
         """
-        from vcred.office.trust import TrustRegistry
+        return anchoring.anchor_registry(self, setting, registry, moment=now or utcnow(), ledger=ledger)
 
-        moment = now or utcnow()
-        self._require_usable()
-        self._require_key_in_force(moment)
-        loaded = registry if isinstance(registry, TrustRegistry) else TrustRegistry(registry)
-        url = loaded.document.id
-        log = ledger or setting.ledger()
-        version = max(self.registry_versions.get(url, 0), _anchored_version(log, url, self.did)) + 1
-        self.registry_versions[url] = version
-        self.save(setting)  # before anything leaves: a crash never reuses a version the ledger holds
-        entry = make_entry(
-            "trust-registry",
-            {"publisher": self.did, "url": url, "version": version, "sha256": loaded.digest},
-            submitter=self.verification_method,
-            key=self.key,
-            timestamp=int(moment.timestamp()),
-        )
-        log.append([entry], now=moment)
-        return version
-
-    # -- issuance anchors and key rotation -------------------------------------------------------------------
-    def anchor(
-        self,
-        credentials: list[dict[str, Any] | str],
-        setting: LocalSetting,
-        *,
-        now: datetime | None = None,
-        ledger: Ledger | None = None,
-    ) -> list[BatchProof]:
-        """Anchor a batch of issued credentials (their Merkle root only); each proof goes to its holder."""
-        if not credentials:
-            raise UsageError("anchor at least one credential")
-        self._require_usable()
-        moment = now or utcnow()
-        root, proofs = build_batch(credentials)
-        entry = make_entry(
-            "batch-anchor",
-            {"issuer": self.did, "root": root.hex(), "count": len(credentials)},
-            submitter=self.verification_method,
-            key=self.key,
-            timestamp=int(moment.timestamp()),
-        )
-        (ledger or setting.ledger()).append([entry], now=moment)
-        return proofs
-
+    # -- key history (vcred.issuer.keys) ---------------------------------------------------------------------
     @property
     def key_version(self) -> int:
         """The did:vcred key version in force (1 for the create event's key)."""
-        return int(self.verification_method.rsplit("#key-", 1)[1]) if "#key-" in self.verification_method else 1
+        return keys.key_version(self)
 
     def rotate(
         self,
@@ -563,36 +381,7 @@ class IssuerAccount:
         Argon2id runs once (to open the recovery file; with a ``kdf`` other than the file's, once more to seal
         under it): both seals reuse the derived key, each with a fresh nonce.
         """
-        log, state = self._history("rotate", ledger or setting.ledger())
-        path = recovery_file or self.recovery_path(setting, self.name)
-        keys, sealer = self._recovery_keys(path, recovery, kdf)
-        if self._finish_rotation(state, keys, setting):
-            seal_keys(path, self.did, [self._committed(keys, state)], sealer)
-            return
-        next_key = self._committed(keys, state)
-        following = Ed25519SigningKey.generate()
-        # both durable before the ledger commits to the following key; the next key stays until the account
-        # file holds it as the current key, so a crash in between never loses either
-        seal_keys(path, self.did, [next_key, following], sealer)
-        self.rotation_started = True
-        self.save(setting)
-        moment = now or self._after_last_use(log)
-        event = rotate_event(
-            self.did,
-            version=state.version,
-            current_key=self.key,
-            new_key=next_key,
-            following_key=following.public_key,
-            previous_leaf=state.last_leaf,
-            timestamp=int(moment.timestamp()),
-        )
-        try:
-            log.append([event], now=moment)
-        except BaseException:
-            self._check_rotation(setting, log)  # refused: the old key stays in force
-            raise
-        self._adopt(next_key, replay(self.did, log.did_events(self.did)), setting)
-        seal_keys(path, self.did, [following], sealer)
+        keys.rotate(self, setting, recovery=recovery, recovery_file=recovery_file, now=now, ledger=ledger, kdf=kdf)
 
     def deactivate(
         self,
@@ -609,101 +398,9 @@ class IssuerAccount:
         only the current key cannot deactivate the DID. Credentials issued before keep verifying where their
         issuance is anchored.
         """
-        log, state = self._history("deactivate", ledger or setting.ledger())
-        path = recovery_file or self.recovery_path(setting, self.name)
-        keys, _ = self._recovery_keys(path, recovery, None)
-        if self._finish_rotation(state, keys, setting):
-            state = replay(self.did, log.did_events(self.did))
-        moment = now or self._after_last_use(log)
-        event = deactivate_event(
-            self.did,
-            version=state.version,
-            current_key=self.key,
-            next_key=self._committed(keys, state),
-            previous_leaf=state.last_leaf,
-            timestamp=int(moment.timestamp()),
-        )
-        log.append([event], now=moment)
-        self.deactivated = True
-        self.save(setting)
+        keys.deactivate(self, setting, recovery=recovery, recovery_file=recovery_file, now=now, ledger=ledger)
 
-    def _history(self, action: str, log: Ledger) -> tuple[Ledger, DidState]:
-        """The ledger and this DID's replayed history; UsageError when ``action`` is impossible."""
-        if not self.did.startswith("did:vcred:"):
-            raise UsageError(f"{self.name} has a did:key, which cannot {action}", hint="create a did:vcred issuer")
-        events = log.did_events(self.did)
-        if not events:
-            raise UsageError(f"{self.did} is not in this ledger")
-        state = replay(self.did, events)
-        if state.deactivated_at is not None:
-            raise UsageError(f"{self.did} is deactivated: it cannot {action}")
-        return log, state
-
-    def _recovery_keys(
-        self, path: Path, recovery: str, kdf: KdfParams | None
-    ) -> tuple[list[Ed25519SigningKey], RecoveryKey]:
-        """The keys the recovery file holds (plus a next key an older account file still held), and the recovery
-        key to seal their successors with: the one that opened the file (same salt) unless ``kdf`` changes the
-        cost, which needs a fresh salt and derivation."""
-        legacy = [self.legacy_next_key] if self.legacy_next_key else []
-        if legacy and not path.exists():
-            # this rotation seals the following key for the first time
-            return legacy, RecoveryKey.derive(recovery, kdf=kdf or DEFAULT_KDF)
-        sealed = open_keys(path, recovery, did=self.did)
-        if kdf is not None and kdf != sealed.kdf:
-            return [*sealed.keys, *legacy], RecoveryKey.derive(recovery, kdf=kdf)
-        return [*sealed.keys, *legacy], sealed.recovery
-
-    def _committed(self, keys: list[Ed25519SigningKey], state: DidState) -> Ed25519SigningKey:
-        """The key the DID's last event committed to."""
-        for key in keys:
-            if commitment(key.public_key) == state.next_commitment:
-                return key
-        raise UsageError(
-            f"the recovery file does not hold the key {self.did} committed to next",
-            hint="pass the recovery file of this issuer's latest rotation (--recovery-file)",
-        )
-
-    def _finish_rotation(self, state: DidState, keys: list[Ed25519SigningKey], setting: LocalSetting) -> bool:
-        """Adopt the key the ledger put in force if this account does not hold it yet (an interrupted rotation)."""
-        if state.current.key == self.key.public_key:
-            return False
-        revealed = next((k for k in keys if k.public_key == state.current.key), None)
-        if revealed is None:
-            raise UsageError(
-                f"the ledger says {self.did} signs with key version {state.version}, which neither this account "
-                "nor the recovery file holds"
-            )
-        self._adopt(revealed, state, setting)
-        return True
-
-    def _adopt(self, key: Ed25519SigningKey, state: DidState, setting: LocalSetting) -> None:
-        """Make ``key`` (in force in ``state``) the account's key, and save."""
-        self.key, self.key_since = key, state.current.since
-        self.verification_method = method_id(self.did, state.version)
-        self.rotation_started, self.legacy_next_key = False, None
-        self.save(setting)
-
-    def _check_rotation(self, setting: LocalSetting, ledger: Ledger) -> None:
-        """Forget a rotation the ledger never saw; keep the mark of one it recorded (until rotate() finishes it)."""
-        try:
-            state = replay(self.did, ledger.did_events(self.did))
-        except LedgerError:
-            return
-        if state.current.key == self.key.public_key:
-            self.rotation_started = False
-            self.save(setting)
-
-    def _require_usable(self) -> None:
-        """Refuse to sign with a key the ledger has retired or for a deactivated DID."""
-        if self.deactivated:
-            raise UsageError(f"{self.name}'s DID {self.did} is deactivated: it signs nothing more")
-        if self.rotation_started:
-            raise UsageError(
-                f"{self.name}'s key rotation was interrupted after the ledger recorded it",
-                hint=f"finish it with: vcred issuer rotate {self.name} (asks for the recovery passphrase)",
-            )
-
+    # the rotation's and deactivation's moment when none is given: the clock is read here, at the boundary
     def _after_last_use(self, ledger: Ledger) -> datetime:
         """Now, once the clock has left the last second this issuer's key was used in.
 
@@ -725,42 +422,3 @@ class IssuerAccount:
         while int(utcnow().timestamp()) <= last:
             time.sleep(0.05)
         return utcnow()
-
-
-def _signed_by(credential: dict[str, Any] | str) -> str:
-    """The verification method of a (verified) credential's signature: the JWS ``kid`` or the proof's."""
-    if isinstance(credential, str):
-        from vcred.crypto.multibase import b64url_decode
-        from vcred.jose.vc_jwt import split_compact
-
-        return str(json.loads(b64url_decode(split_compact(credential)[0])).get("kid"))
-    proof = credential.get("proof")
-    first = proof[0] if isinstance(proof, list) and proof else proof
-    return str(first.get("verificationMethod")) if isinstance(first, dict) else "?"
-
-
-def _status_entries_with_list(credential: dict[str, Any]) -> list[tuple[str, int | None, Any]]:
-    """(purpose, index, statusListCredential) of each status entry (index None when it is not a decimal number)."""
-    entries = credential.get("credentialStatus") or []
-    out: list[tuple[str, int | None, Any]] = []
-    for entry in entries if isinstance(entries, list) else [entries]:
-        if isinstance(entry, dict) and isinstance(entry.get("statusPurpose"), str):
-            raw = entry.get("statusListIndex")
-            index = int(raw) if isinstance(raw, str) and raw.isdecimal() and len(raw) < 12 else None
-            out.append((entry["statusPurpose"], index, entry.get("statusListCredential")))
-    return out
-
-
-def _status_entries(credential: dict[str, Any]) -> list[tuple[str, int | None]]:
-    """(purpose, index) of each status entry (index None when it is not a decimal number)."""
-    return [(purpose, index) for purpose, index, _ in _status_entries_with_list(credential)]
-
-
-def _anchored_version(ledger: Ledger, url: str, publisher: str) -> int:
-    """The highest version of the registry at ``url`` that ``publisher`` anchored in ``ledger`` (0 for none)."""
-    versions = [
-        int(entry.payload["version"])
-        for entry in (parse_entry(stored.raw) for stored in ledger.entries_about(url, ["trust-registry"]))
-        if entry.payload.get("publisher") == publisher
-    ]
-    return max(versions, default=0)
