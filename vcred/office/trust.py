@@ -238,13 +238,16 @@ class TrustRegistry:
                 continue
             # verified now, at this decision's time: a revocation since the last decision counts
             verdict = self._verified(credential, now)
+            # who granted it is read from the accreditation's verified view: a report names no issuer before its
+            # proof and the closed world passed
             accreditor = accreditors.get(verdict.issuer or "")
-            if accreditor is None:
+            if verdict.issuer is not None and accreditor is None:
                 problems.append(f"accredited by {verdict.issuer}, which the office does not trust for {scope}")
                 continue
-            if not verdict.verified or verdict.credential is None:
+            if not verdict.verified or verdict.credential is None or accreditor is None:
                 why = verdict.failures[0].reason if verdict.failures else "it does not verify"
-                problems.append(f"the accreditation by {accreditor.name} is not valid: {why}")
+                by = f"by {accreditor.name} " if accreditor is not None else f"of {issuer} ({scope}) "
+                problems.append(f"the accreditation {by}is not valid: {why}")
                 continue
             granted = verdict.credential  # from here on, only what the accreditor signed
             problem = _grant_problem(granted, issuer, scope, issued, activity, accreditor.name)

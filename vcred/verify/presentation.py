@@ -141,7 +141,6 @@ def _jose(state: _State) -> object:
 def _well_formed(state: _State) -> None:
     from vcred.model.presentation import check_well_formed_presentation
 
-    state.report.holder = _holder(state.document)
     problems = well_formed(check_well_formed_presentation, state.document)
     if problems:
         state.checks.append(Check.failed("vp.well_formed", "; ".join(problems[:3]), MALFORMED, problems=problems))
@@ -159,7 +158,7 @@ def _proof(state: _State) -> None:
         document,
         ProofExpectations(
             purpose="authentication",
-            controller=state.report.holder or "(no holder)",
+            controller=_holder(document) or "(no holder)",
             now=call.now,
             challenge=state.challenge,
             domain=state.domain,
@@ -185,6 +184,8 @@ def _closed_world_step(state: _State) -> None:
     state.checks.append(check)
     # a key outside the closed world may hide what the holder signed: read nothing more from it
     state.open("view", check.ok, "the presentation is outside the closed world")
+    if check.ok and state.proof.verified:
+        state.report.holder = _holder(state.document)  # named only from the verified view
 
 
 def _expiry_step(state: _State) -> None:
@@ -338,6 +339,8 @@ def _duplicates_check(items: list[Any]) -> Check:
 
 def _binding(report: PresentationReport) -> Check:
     holder = report.holder
+    if holder is None:
+        return Check.skipped("vp.subject_binding", "not checked: the holder is not established by a verified proof")
     strangers: list[str] = []
     for index, cred in enumerate(report.credentials):
         subjects = (cred.credential or {}).get("credentialSubject")

@@ -1,0 +1,143 @@
+"""What a report says about a credential, and every decision built on it, comes from the verified view only.
+
+Each test is a place an outside review found reading something the signature does not cover, or a second time in
+one decision: report fields filled before the proof and the closed world passed, a failed credential's unsigned
+types deciding whether its failure mattered, an accreditation window compared with a claimed date instead of the
+moment the proof establishes, a wallet filing a credential under raw claims, a presentation's expiry read from its
+first proof only.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from typing import Any
+
+import vcred
+from vcred.examples import accreditation_credentials, radiologist_credentials
+from vcred.examples.office import POLICY, trust_registry
+from vcred.office import TrustRegistry, evaluate
+from vcred.office.html import decision_html
+from vcred.testing import FIXED_NOW, insecure_seeded_key
+
+ROLES = ("school", "residency", "fellowship", "board", "cme-a", "cme-b", "insurer", "license-board", "accme", "lcme")
+KEYS = {role: insecure_seeded_key(f"view gates {role}") for role in (*ROLES, "acgme")}
+ISSUERS = {role: key.public_key.did_key for role, key in KEYS.items()}
+ROLE = {did: role for role, did in ISSUERS.items()}
+HOLDER = insecure_seeded_key("view gates holder")
+CHALLENGE, DOMAIN = "n-view-gates", "credentialing.stmarys.example"
+CRED = "https://www.w3.org/2018/credentials#"
+XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
+IMPOSTOR = "did:example:impostor-board"
+
+
+def sign(credential: dict[str, Any], *, now: dt.datetime = FIXED_NOW, suite: str = "eddsa-rdfc-2022") -> Any:
+    return vcred.issue_credential(credential, KEYS[ROLE[credential["issuer"]]], suite=suite, now=now, validate=False)
+
+
+def unsigned() -> list[dict[str, Any]]:
+    return radiologist_credentials(ISSUERS, HOLDER.public_key.did_key, now=FIXED_NOW)
+
+
+def of_type(credential_type: str) -> dict[str, Any]:
+    return next(c for c in unsigned() if credential_type in c["type"])
+
+
+def registry(accreditations: list[Any] | None = None) -> TrustRegistry:
+    if accreditations is None:
+        accreditations = [sign(c) for c in accreditation_credentials(ISSUERS, now=FIXED_NOW)]
+    return TrustRegistry(trust_registry(ISSUERS), accreditations=accreditations)
+
+
+def present(signed: list[Any], **changes: Any) -> dict[str, Any] | str:
+    return vcred.create_presentation(
+        signed, HOLDER, challenge=CHALLENGE, domain=DOMAIN, expires=dt.timedelta(hours=1), now=FIXED_NOW, **changes
+    )
+
+
+def verify_vp(vp: Any, **kwargs: Any) -> vcred.PresentationReport:
+    return vcred.verify_presentation(vp, challenge=CHALLENGE, domain=DOMAIN, now=FIXED_NOW, **kwargs)
+
+
+# 1. report fields are set from the verified view, after the proof and the closed world
+
+
+def test_a_credential_whose_proof_fails_reports_no_issuer_type_or_id():
+    signed = sign(of_type("BoardCertificationCredential"))
+    good = vcred.verify_credential(signed, now=FIXED_NOW)
+    assert good.verified and good.issuer == ISSUERS["board"] and "BoardCertificationCredential" in good.types
+    assert good.credential_id == signed["id"]
+    forged = copy.deepcopy(signed)
+    forged["issuer"] = {"id": IMPOSTOR, "name": "Impostor Board"}
+    forged["id"] = "urn:uuid:claimed-by-nobody"
+    forged["type"] = ["VerifiableCredential", "MedicalLicenseCredential"]
+    report = vcred.verify_credential(forged, now=FIXED_NOW)
+    assert not report.verified and not report.check("vc.proof.verification_method").ok
+    assert (report.issuer, report.types, report.credential_id, report.credential) == (None, [], None, None)
+    tampered = copy.deepcopy(signed)
+    tampered["credentialSubject"]["certificationStatus"] = "certified, with honours"
+    report = vcred.verify_credential(tampered, now=FIXED_NOW)
+    assert not report.check("vc.proof.signature").ok
+    assert (report.issuer, report.types, report.credential_id) == (None, [], None)
+
+
+def test_a_credential_outside_the_closed_world_reports_no_issuer_type_or_id():
+    signed = sign(of_type("BoardCertificationCredential"))
+    rewritten = copy.deepcopy(signed)
+    rewritten[CRED + "validFrom"] = {"@value": rewritten.pop("validFrom"), "@type": XSD_DATETIME}
+    report = vcred.verify_credential(rewritten, now=FIXED_NOW)
+    assert report.check("vc.proof.signature").ok and not report.check("vc.closed_world").ok  # the same graph
+    assert (report.issuer, report.types, report.credential_id) == (None, [], None)
+
+
+def test_a_credential_failing_after_the_view_keeps_its_signed_issuer_and_types():
+    late = of_type("BoardCertificationCredential")
+    late["validUntil"] = (FIXED_NOW - dt.timedelta(days=1)).isoformat().replace("+00:00", "Z")
+    report = vcred.verify_credential(sign(late), now=FIXED_NOW)
+    assert not report.verified and report.check("vc.valid_until").code == "RANGE_ERROR"
+    assert report.issuer == ISSUERS["board"] and "BoardCertificationCredential" in report.types
+
+
+def test_a_presentation_whose_holder_proof_fails_reports_no_holder():
+    vp = present([sign(c) for c in unsigned()])
+    assert verify_vp(vp).holder == HOLDER.public_key.did_key
+    forged = copy.deepcopy(vp)
+    forged["id"] = "urn:uuid:edited-after-signing"
+    report = verify_vp(forged)
+    assert not report.check("vp.proof.signature").ok
+    assert report.holder is None
+    assert report.check("vp.subject_binding").status is vcred.CheckStatus.SKIPPED
+
+
+def test_a_failed_credential_claiming_an_unused_type_does_not_let_a_decision_pass():
+    """A credential that failed its proof says nothing about its type: its failure is relevant to every
+    requirement, never waved through as a type no requirement uses."""
+    credentials = unsigned()
+    extra = copy.deepcopy(of_type("BoardCertificationCredential"))
+    extra["id"] = "urn:uuid:a-second-board-statement"
+    extra["credentialSubject"]["certificationStatus"] = "suspended"
+    suspended = sign(extra)
+    suspended["type"] = ["VerifiableCredential", "AccreditationCredential"]  # edited after signing
+    report = verify_vp(present([*(sign(c) for c in credentials), suspended]), trust=registry())
+    decision = evaluate(report, POLICY, now=FIXED_NOW)
+    assert not decision.approved
+    failed = report.credentials[-1]
+    assert not failed.verified and failed.types == []
+    assert any("not verified" in p and "cannot be relied on" in p for p in decision.presentation_problems)
+    assert not any("AccreditationCredential" in w for w in decision.warnings)
+
+
+def test_the_decision_page_names_no_unsigned_issuer():
+    credentials = unsigned()
+    forged = sign({**credentials[0], "id": "urn:uuid:forged-issuer"})
+    forged["issuer"] = IMPOSTOR  # edited after signing
+    report = verify_vp(present([*(sign(c) for c in credentials), forged]), trust=registry())
+    assert not report.credentials[-1].verified
+    decision = evaluate(report, POLICY, now=FIXED_NOW)
+    page = decision_html(decision, report=report, registry=registry())
+    header = page.split("</header>")[0]
+    row = page.split("<h2>Credentials presented</h2>")[1].split("</table>")[0].split("<tr>")[-1]
+    _, _, kind, issuer, status = row.split("<td>")
+    assert not decision.approved and IMPOSTOR not in header
+    assert "credential (type not verified)" in kind and "issuer not verified" in issuer and IMPOSTOR not in issuer
+    assert "not verified" in status  # the failed check's reason may quote the claim it refused
