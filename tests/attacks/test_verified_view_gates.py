@@ -11,14 +11,19 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import inspect
 from typing import Any
+
+import pytest
 
 import vcred
 from vcred.examples import accreditation_credentials, radiologist_credentials
 from vcred.examples.office import POLICY, trust_registry
 from vcred.office import TrustRegistry, evaluate
 from vcred.office.html import decision_html
+from vcred.report import Check
 from vcred.testing import FIXED_NOW, insecure_seeded_key
+from vcred.verify import TrustPolicy
 
 ROLES = ("school", "residency", "fellowship", "board", "cme-a", "cme-b", "insurer", "license-board", "accme", "lcme")
 KEYS = {role: insecure_seeded_key(f"view gates {role}") for role in (*ROLES, "acgme")}
@@ -141,3 +146,80 @@ def test_the_decision_page_names_no_unsigned_issuer():
     assert not decision.approved and IMPOSTOR not in header
     assert "credential (type not verified)" in kind and "issuer not verified" in issuer and IMPOSTOR not in issuer
     assert "not verified" in status  # the failed check's reason may quote the claim it refused
+
+
+# 2. accreditation windows are compared with the moment the proof establishes
+
+
+def provider_accredited_since(days: int) -> TrustRegistry:
+    accreditations = []
+    for credential in accreditation_credentials(ISSUERS, now=FIXED_NOW):
+        if credential["credentialSubject"]["id"] == ISSUERS["cme-b"]:
+            credential["validFrom"] = (FIXED_NOW - dt.timedelta(days=days)).isoformat().replace("+00:00", "Z")
+        accreditations.append(sign(credential))
+    return registry(accreditations)
+
+
+def cme_from_b(*, claimed: dt.datetime, signed_at: dt.datetime, suite: str = "eddsa-rdfc-2022") -> Any:
+    cme = next(c for c in unsigned() if "CMECredential" in c["type"] and c["issuer"] == ISSUERS["cme-b"])
+    cme["credentialSubject"]["completionDate"] = (FIXED_NOW - dt.timedelta(days=5)).date().isoformat()
+    cme["validFrom"] = claimed.isoformat().replace("+00:00", "Z")
+    return sign(cme, now=signed_at, suite=suite)
+
+
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "vc+jwt"])
+def test_a_claimed_validfrom_inside_the_accreditation_does_not_cover_a_proof_made_before_it(suite):
+    office = provider_accredited_since(30)
+    claimed, signed_at = FIXED_NOW - dt.timedelta(days=1), FIXED_NOW - dt.timedelta(days=60)
+    backdated = cme_from_b(claimed=claimed, signed_at=signed_at, suite=suite)
+    report = vcred.verify_credential(backdated, now=FIXED_NOW, trust=office)
+    assert report.check("vc.closed_world").ok and not report.verified
+    trust = report.check("vc.trust")
+    assert not trust.ok and "not valid when the credential was signed" in trust.reason
+
+
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "vc+jwt"])
+def test_a_proof_made_inside_the_accreditation_is_covered_whatever_validfrom_claims(suite):
+    office = provider_accredited_since(30)
+    claimed, signed_at = FIXED_NOW - dt.timedelta(days=60), FIXED_NOW - dt.timedelta(days=2)
+    signed = cme_from_b(claimed=claimed, signed_at=signed_at, suite=suite)
+    report = vcred.verify_credential(signed, now=FIXED_NOW, trust=office)
+    assert report.check("vc.trust").ok, report.check("vc.trust").reason
+    assert report.verified
+
+
+class MomentPolicy:
+    def __init__(self) -> None:
+        self.moments: list[dt.datetime | None] = []
+
+    def check(self, document, *, report, now, key_moment=None) -> Check:
+        self.moments.append(key_moment)
+        return Check.passed("vc.trust", "trusted", trusted_for=report.types)
+
+
+class OlderPolicy:
+    """A TrustPolicy written before the proof's moment was passed in."""
+
+    def check(self, document, *, report, now) -> Check:
+        return Check.passed("vc.trust", "trusted", trusted_for=report.types)
+
+
+def test_a_trust_policy_receives_the_proofs_moment_and_an_older_one_keeps_working():
+    signed = sign(of_type("BoardCertificationCredential"), now=FIXED_NOW - dt.timedelta(hours=3))
+    policy = MomentPolicy()
+    assert vcred.verify_credential(signed, now=FIXED_NOW, trust=policy).verified
+    assert policy.moments == [FIXED_NOW - dt.timedelta(hours=3)]
+    assert "key_moment" in inspect.signature(TrustPolicy.check).parameters
+    with pytest.warns(DeprecationWarning, match="key_moment"):
+        verifier = vcred.Verifier(trust=OlderPolicy())
+    assert verifier.verify_credential(signed, now=FIXED_NOW).verified
+
+
+def test_a_registry_asked_without_the_proofs_moment_trusts_no_accreditation_chain():
+    office = provider_accredited_since(30)
+    signed = cme_from_b(claimed=FIXED_NOW - dt.timedelta(days=1), signed_at=FIXED_NOW - dt.timedelta(days=1))
+    report = vcred.verify_credential(signed, now=FIXED_NOW)
+    check = office.check(report.credential, report=report, now=FIXED_NOW)
+    assert not check.ok and "when the credential was signed" in check.reason
+    check = office.check(report.credential, report=report, now=FIXED_NOW, key_moment=FIXED_NOW - dt.timedelta(days=1))
+    assert check.ok

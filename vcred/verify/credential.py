@@ -231,7 +231,7 @@ def _ledger_step(state: _State) -> None:
 
 
 def _trust_step(state: _State) -> None:
-    state.checks.append(_trust(state.document, state.call, state.report))
+    state.checks.append(_trust(state))
 
 
 # VC 2.0's validity period and VC 1.1's (issuanceDate is required there and, like validFrom, may not lie ahead)
@@ -342,9 +342,10 @@ def _ledger_checks(state: _State) -> list[Check]:
         ]
 
 
-def _trust(document: dict[str, Any], call: Call, report: VerificationReport) -> Check:
-    assert call.verifier.trust is not None
+def _trust(state: _State) -> Check:
+    call = state.call
     try:
-        return call.verifier.trust.check(document, report=report, now=call.now)
+        # one time per decision: an accreditation's period is compared with the moment the proof established
+        return call.verifier.check_trust(state.document, state.report, now=call.now, key_moment=state.proof.key_moment)
     except Exception as exc:  # a registry bug must not crash the verifier
         return Check.failed("vc.trust", f"trust check failed: {type(exc).__name__}", "UNTRUSTED_ISSUER")
