@@ -17,13 +17,17 @@ from typing import Any
 import pytest
 
 import vcred
+from vcred.errors import UsageError
 from vcred.examples import accreditation_credentials, radiologist_credentials
 from vcred.examples.office import POLICY, trust_registry
+from vcred.jsonld.loader import default_loader
 from vcred.office import TrustRegistry, evaluate
 from vcred.office.html import decision_html
-from vcred.report import Check
+from vcred.proofs.data_integrity import create_proof
+from vcred.report import Check, VerificationReport
 from vcred.testing import FIXED_NOW, insecure_seeded_key
 from vcred.verify import TrustPolicy
+from vcred.wallet import UNSAFE_FAST_KDF_FOR_TESTS, Wallet
 
 ROLES = ("school", "residency", "fellowship", "board", "cme-a", "cme-b", "insurer", "license-board", "accme", "lcme")
 KEYS = {role: insecure_seeded_key(f"view gates {role}") for role in (*ROLES, "acgme")}
@@ -223,3 +227,51 @@ def test_a_registry_asked_without_the_proofs_moment_trusts_no_accreditation_chai
     assert not check.ok and "when the credential was signed" in check.reason
     check = office.check(report.credential, report=report, now=FIXED_NOW, key_moment=FIXED_NOW - dt.timedelta(days=1))
     assert check.ok
+
+
+# 3. the wallet files only a verified view; a presentation's expiry is its proof set's earliest
+
+
+def test_the_wallet_refuses_a_legacy_check_that_returns_no_verified_credential(tmp_path):
+    wallet = Wallet.create(
+        tmp_path / "w.vcw", "view gates passphrase", kdf=UNSAFE_FAST_KDF_FOR_TESTS, holder_key=HOLDER
+    )
+    signed = sign(of_type("BoardCertificationCredential"))
+
+    def legacy(credential: Any) -> VerificationReport:
+        return VerificationReport(verified=True)  # says "verified" but hands back no verified view
+
+    with pytest.raises(UsageError, match="Verifier"):
+        wallet.import_credential(signed, verify=legacy, now=FIXED_NOW)
+    assert wallet.credentials == []
+
+    def full(credential: Any) -> VerificationReport:
+        return vcred.verify_credential(credential, now=FIXED_NOW)
+
+    stored = wallet.import_credential(signed, verify=full, now=FIXED_NOW)
+    assert stored.issuer == ISSUERS["board"] and "BoardCertificationCredential" in stored.types
+
+
+def test_a_presentation_expires_with_the_earliest_proof_of_its_set():
+    vp = present([sign(c) for c in unsigned()])
+    unsecured = {k: v for k, v in vp.items() if k != "proof"}
+    first, second = FIXED_NOW + dt.timedelta(days=40), FIXED_NOW + dt.timedelta(hours=2)
+    proof_set = unsecured
+    for until in (first, second):
+        proof_set = create_proof(
+            proof_set,
+            HOLDER,
+            suite="eddsa-rdfc-2022",
+            verification_method=vp["proof"]["verificationMethod"],
+            loader=default_loader(),
+            created=FIXED_NOW,
+            purpose="authentication",
+            expires=until,
+            challenge=CHALLENGE,
+            domain=DOMAIN,
+        )
+    assert [p["expires"] for p in proof_set["proof"]] == ["2026-07-11T12:00:00Z", "2026-06-01T14:00:00Z"]
+    report = verify_vp(proof_set)
+    expires = report.check("vp.expires")
+    assert expires.ok and "2026-06-01T14:00:00+00:00" in expires.reason, expires.reason
+    assert report.verified
