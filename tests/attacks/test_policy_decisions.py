@@ -301,8 +301,8 @@ class Lists:
             self.fetcher.publish(status_list.url, json.dumps(signed))
 
 
-def sign(document: dict[str, Any], party: str) -> Any:
-    return vcred.issue_credential(document, KEYS[party], suite="eddsa-jcs-2022", now=FIXED_NOW, validate=False)
+def sign(document: dict[str, Any], party: str, when: dt.datetime = FIXED_NOW) -> Any:
+    return vcred.issue_credential(document, KEYS[party], suite="eddsa-jcs-2022", now=when, validate=False)
 
 
 def build(world: World, lists: Lists) -> tuple[list[Any], list[Any]]:
@@ -349,7 +349,7 @@ def build(world: World, lists: Lists) -> tuple[list[Any], list[Any]]:
             document["credentialSchema"] = {"id": f"{SCHEMA_BASE}{SCHEMA[family]}/v1.json", "type": "JsonSchema"}
         if c.until is not None:
             document["validUntil"] = stamp(c.until)
-        c.signed = sign(document, c.issuer)
+        c.signed = sign(document, c.issuer, c.issued)  # issued then: its proof says so, and the registry reads that
     return accreditations, [world.credentials[i].signed for i in world.order]
 
 

@@ -55,8 +55,12 @@ def print_report(
     console.print(checks_table(report, title=title))
     if isinstance(report, PresentationReport):
         for index, cred in enumerate(report.credentials):
-            name = ", ".join(t for t in cred.types if t != "VerifiableCredential") or "credential"
-            console.print(checks_table(cred, title=f"credential {index}: {name} from {cred.issuer}"))
+            if cred.issuer is None and not cred.types:  # named only from a verified view
+                title = f"credential {index}: issuer and type not verified"
+            else:
+                name = ", ".join(t for t in cred.types if t != "VerifiableCredential") or "credential"
+                title = f"credential {index}: {name} from {cred.issuer}"
+            console.print(checks_table(cred, title=title))
     console.print(verdict(report))
 
 

@@ -13,7 +13,8 @@ a credential counts as evidence for a requirement only when:
 - it is the newest (by issuance date) of the valid credentials that speak to the requirement.
 
 A decision is approved only when every requirement is met and the presentation verified, or when the only failures
-are credentials of types no requirement uses (the decision then says so in its warnings).
+are credentials whose *signed* types no requirement uses (the decision then says so in its warnings). A credential
+that failed its proof or the closed world has no known type: its failure touches every requirement.
 """
 
 from __future__ import annotations
@@ -125,16 +126,25 @@ class _Usable:
 @dataclass(frozen=True)
 class _Rejected:
     """A presented credential that cannot be evidence, with why; ``withdrawn`` when its issuer revoked or
-    suspended it (its proof verified, so its issuer and types are the issuer's own)."""
+    suspended it (its proof verified, so its issuer and types are the issuer's own). ``types`` is None when the
+    credential failed its proof or the closed world: then nothing says what it is, and its failure touches every
+    requirement."""
 
     report: VerificationReport
     index: int
-    types: list[str]
+    types: list[str] | None
     why: str
     withdrawn: bool = False
 
     def evidence(self) -> Evidence:
-        return Evidence(credential_id=self.report.credential_id, types=self.types, issuer=self.report.issuer)
+        return Evidence(credential_id=self.report.credential_id, types=self.types or [], issuer=self.report.issuer)
+
+    @property
+    def label(self) -> str:
+        """How the decision names it: its signed types, or that they are not verified."""
+        if self.types is None:
+            return "type not verified"
+        return ", ".join(self.types) or "no type"
 
 
 def _newest(items: Sequence[_Usable], tiebreak: Callable[[_Usable], str] = lambda u: "") -> _Usable:
@@ -145,6 +155,13 @@ def _newest(items: Sequence[_Usable], tiebreak: Callable[[_Usable], str] = lambd
 def _proof_ok(report: VerificationReport | PresentationReport) -> bool:
     # the verify pipelines' own reading of their proof checks, not a second one
     return ProofOutcome.of(report.checks).verified
+
+
+def _signed_types(report: VerificationReport) -> list[str] | None:
+    """The types of a presented credential when its proof verified and it passed the closed world (the pipeline
+    names a credential only then); None when what the credential is cannot be known."""
+    view = report.check("vc.closed_world")
+    return list(report.types) if _proof_ok(report) and view is not None and view.ok else None
 
 
 def _withdrawn(report: VerificationReport) -> str | None:
@@ -191,7 +208,8 @@ class _Pool:
             if credential is None:
                 why = cred.failures[0].reason if cred.failures else "it did not verify"
                 withdrawn = _withdrawn(cred)
-                self.rejected.append(_Rejected(cred, index, cred.types, withdrawn or why, withdrawn is not None))
+                rejected = _Rejected(cred, index, _signed_types(cred), withdrawn or why, withdrawn is not None)
+                self.rejected.append(rejected)
                 continue
             if _seen_before(credential, seen):
                 continue  # the same credential presented again is the same evidence, counted once
@@ -237,7 +255,12 @@ class _Pool:
         return [u for u in self.usable if u.family == credential_type]
 
     def failed(self, credential_type: str) -> list[_Rejected]:
-        return [r for r in self.rejected if credential_type in r.types]
+        """Failed credentials whose signed types include ``credential_type``."""
+        return [r for r in self.rejected if r.types is not None and credential_type in r.types]
+
+    def unknown(self) -> list[_Rejected]:
+        """Failed credentials whose types are not verified: they may be anything."""
+        return [r for r in self.rejected if r.types is None]
 
     def withdrawn_by(self, credential_type: str, issuers: set[str | None]) -> list[_Rejected]:
         """Revoked or suspended credentials of this type from any of ``issuers``."""
@@ -253,6 +276,17 @@ def _missing(requirement: Any, pool: _Pool, credential_type: str, what: str) -> 
             outcome=Outcome.NOT_MET,
             reason=f"the {what} presented cannot be relied on: {failed[0].why}",
             evidence=[failed[0].evidence()],
+        )
+    unknown = pool.unknown()
+    if unknown:
+        # it may have been the one: never "not presented", never evidence either
+        return RequirementResult(
+            id=requirement.id,
+            description=requirement.description,
+            outcome=Outcome.NOT_MET,
+            reason=f"no {what} that verified was presented; credential {unknown[0].index} did not verify, so what "
+            f"it is is not known: {unknown[0].why}",
+            evidence=[unknown[0].evidence()],
         )
     return RequirementResult(
         id=requirement.id,
@@ -510,14 +544,18 @@ def _presentation_problems(report: PresentationReport) -> list[str]:
 
 
 def _credential_problems(pool: _Pool, policy: CredentialingPolicy) -> tuple[list[str], list[str]]:
-    """(failures that touch a requirement's type, failures of types no requirement uses)."""
+    """(failures that touch a requirement's type, failures of types no requirement uses).
+
+    Only signed types can make a failure irrelevant: a credential whose types are not verified touches every
+    requirement.
+    """
     used = {_RULES[r.kind][0] for r in policy.requirements}
     relevant: list[str] = []
     irrelevant: list[str] = []
     for rejected in pool.rejected:
-        note = f"credential {rejected.index} ({', '.join(rejected.types) or 'no type'}) cannot be relied on: "
-        note += rejected.why
-        (relevant if used & set(rejected.types) else irrelevant).append(note)
+        note = f"credential {rejected.index} ({rejected.label}) cannot be relied on: {rejected.why}"
+        touches = rejected.types is None or bool(used & set(rejected.types))
+        (relevant if touches else irrelevant).append(note)
     return relevant, irrelevant
 
 

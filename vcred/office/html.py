@@ -126,6 +126,12 @@ def _family(types: Iterable[str]) -> str:
     return ", ".join(named) or "credential"
 
 
+def _kind(types: Sequence[str]) -> str:
+    """A credential's family for the page; a report names no types for a credential that failed its proof or the
+    closed world (what the document claims to be is not shown)."""
+    return _family(types) if types else "credential (type not verified)"
+
+
 def _verified(report: PresentationReport | None) -> list[tuple[VerificationReport, dict[str, Any]]]:
     """The credentials that verified, with their verified claims (the only source of names on this page)."""
     if report is None:
@@ -183,7 +189,7 @@ class _Issuers:
     def html(self, did: str | None) -> str:
         """The issuer's name with its DID in small print (or the DID alone when no name is known)."""
         if not did:
-            return "<span class='small'>unknown issuer</span>"
+            return "<span class='small'>issuer not verified</span>"
         known = self.names.get(did)
         if known is None:
             return f"<span class='did'>{escape(did)}</span>"
@@ -281,7 +287,8 @@ def _header(
     ]
     if len(physician.names) > 1 or len(physician.npis) > 1:
         lines.append("<p class='failed'>The verified credentials do not agree on the physician's name or NPI.</p>")
-    named = list(dict.fromkeys(issuers.name(cred.issuer) for cred in (report.credentials if report else [])))
+    credentials = report.credentials if report else []
+    named = list(dict.fromkeys(issuers.name(cred.issuer) for cred in credentials if cred.issuer))
     if named:
         lines.append(f"<p class='facts'><span class='label'>Issued by</span> {escape('; '.join(named))}</p>")
     lines.append(f"<p class='small'>Holder: <span class='did'>{escape(decision.holder or 'not stated')}</span></p>")
@@ -314,7 +321,7 @@ def _banner(decision: CredentialingDecision) -> str:
 
 def _evidence(result: RequirementResult, issuers: _Issuers) -> str:
     return "".join(
-        f"<p>{escape(_family(e.types))}{(' — ' + _text(e.detail)) if e.detail else ''}<br>"
+        f"<p>{escape(_kind(e.types))}{(' — ' + _text(e.detail)) if e.detail else ''}<br>"
         f"from {issuers.html(e.issuer)}</p>"
         for e in result.evidence
     )
@@ -348,7 +355,7 @@ def _credentials(report: PresentationReport, issuers: _Issuers) -> str:
             why = cred.failures[0].reason if cred.failures else "it did not verify"
             status = f"<span class='failed'>not verified</span>: {_text(why)}"
         rows.append(
-            f"<tr><td>{index}</td><td>{escape(_family(cred.types))}</td><td>{issuers.html(cred.issuer)}</td>"
+            f"<tr><td>{index}</td><td>{escape(_kind(cred.types))}</td><td>{issuers.html(cred.issuer)}</td>"
             f"<td>{status}</td></tr>"
         )
     rows.append("</tbody></table>")
@@ -359,7 +366,7 @@ def _checks(report: PresentationReport, issuers: _Issuers) -> str:
     sections: list[tuple[bool, str]] = [(bool(report.failures), _check_section("Presentation", report.checks))]
     for index, cred in enumerate(report.credentials):
         name = issuers.names.get(cred.issuer or "", ("",))[0]
-        title = f"Credential {index}: {_family(cred.types)}" + (f" — {name}" if name else "")
+        title = f"Credential {index}: {_kind(cred.types)}" + (f" — {name}" if name else "")
         sections.append((bool(cred.failures) or not cred.verified, _check_section(title, cred.checks, cred)))
     total = len(report.checks) + sum(len(c.checks) for c in report.credentials)
     ordered = [html for _, html in sorted(sections, key=lambda s: not s[0])]  # sections with failures first

@@ -2,8 +2,9 @@
 
 A rule accepts listed issuer DIDs, or any issuer holding an accreditation of the right scope from an accreditor the
 office trusts (ACCME for CME providers, LCME for schools, ACGME for programs). An accreditation counts only if it
-verifies as of the decision (signature, status: not revoked, not expired) and its period covers the credential's
-issuance and, for a CME certificate, the activity's completion date.
+verifies as of the decision (signature, status: not revoked, not expired) and its period covers the moment the
+credential's verified proof was made (never a date the credential claims) and, for a CME certificate, the
+activity's completion date.
 
 Trust is per type: a credential is trusted for a type only when a rule for *that* type accepts its issuer, and a
 credential naming two credential families is refused (one signature cannot borrow one family's trust for another).
@@ -158,11 +159,20 @@ class TrustRegistry:
         """Every rule for exactly ``credential_type`` (alternatives: any one accepting the issuer suffices)."""
         return [rule for rule in self.document.rules if rule.credentialType == credential_type]
 
-    def check(self, document: dict[str, Any], *, report: VerificationReport, now: datetime) -> Check:
+    def check(
+        self,
+        document: dict[str, Any],
+        *,
+        report: VerificationReport,
+        now: datetime,
+        key_moment: datetime | None = None,
+    ) -> Check:
         """``vc.trust``: is the issuer accepted for each type the registry covers, and through which chain?
 
         Passes only when every covered type is trusted; ``details["trusted_for"]`` lists them, and evaluate()
-        uses a credential for those types only.
+        uses a credential for those types only. ``key_moment`` is when the credential's verified proof was made
+        (the pipeline's ``ProofOutcome.key_moment``): an accreditation must have been valid then. Without it no
+        accreditation chain is trusted (a date the credential claims is not a substitute).
         """
         families = family_types(report.types)
         if len(families) > 1:
@@ -178,7 +188,7 @@ class TrustRegistry:
             return Check.failed(
                 "vc.trust", f"the trust registry has no rule for {', '.join(report.types)}", UNTRUSTED, trusted_for=[]
             )
-        verdicts = [self._check_type(document, report, t, now) for t in covered]
+        verdicts = [self._check_type(document, report, t, now, key_moment) for t in covered]
         refused = [v for v in verdicts if not v.ok]
         if refused:
             return Check.failed("vc.trust", refused[0].reason, UNTRUSTED, trusted_for=[])
@@ -186,13 +196,24 @@ class TrustRegistry:
         return Check.passed("vc.trust", first.reason, chain=first.details.get("chain", []), trusted_for=covered)
 
     def _check_type(
-        self, document: dict[str, Any], report: VerificationReport, credential_type: str, now: datetime
+        self,
+        document: dict[str, Any],
+        report: VerificationReport,
+        credential_type: str,
+        now: datetime,
+        key_moment: datetime | None,
     ) -> Check:
-        verdicts = [self._check_rule(document, report, rule, now) for rule in self.rules_for(credential_type)]
+        rules = self.rules_for(credential_type)
+        verdicts = [self._check_rule(document, report, rule, now, key_moment) for rule in rules]
         return next((v for v in verdicts if v.ok), verdicts[0])
 
     def _check_rule(
-        self, document: dict[str, Any], report: VerificationReport, rule: TrustRule, now: datetime
+        self,
+        document: dict[str, Any],
+        report: VerificationReport,
+        rule: TrustRule,
+        now: datetime,
+        key_moment: datetime | None,
     ) -> Check:
         issuer = report.issuer
         for listed in rule.issuers:
@@ -203,7 +224,7 @@ class TrustRegistry:
                     chain=[{"issuer": issuer, "name": listed.name, "by": self.document.id}],
                 )
         if rule.accreditedBy is not None:
-            return self._chain(document, report, rule, now)
+            return self._chain(document, report, rule, now, key_moment)
         return Check.failed("vc.trust", f"{issuer} is not trusted to issue {rule.credentialType}", UNTRUSTED)
 
     def _verified(self, credential: dict[str, Any] | str, now: datetime) -> VerificationReport:
@@ -216,15 +237,24 @@ class TrustRegistry:
         report: VerificationReport = self._offline.verify_credential(credential, now=now)
         return report
 
-    def _chain(self, document: dict[str, Any], report: VerificationReport, rule: TrustRule, now: datetime) -> Check:
+    def _chain(
+        self,
+        document: dict[str, Any],
+        report: VerificationReport,
+        rule: TrustRule,
+        now: datetime,
+        key_moment: datetime | None,
+    ) -> Check:
         assert rule.accreditedBy is not None
         issuer, scope = report.issuer, rule.accreditedBy.scope
         accreditors = {a.did: a for a in self.document.accreditors if scope in a.scopes}
-        issued = issued_at(document)
-        if issued is None:
+        # one time per decision: when the proof that verified was made, never the validFrom the credential claims
+        signed = key_moment
+        if signed is None:
             return Check.failed(
                 "vc.trust",
-                "the credential has no issuance date (validFrom), so no accreditation can be shown to cover it",
+                "it is not known when the credential was signed (no time from its verified proof), so no "
+                "accreditation can be shown to cover it",
                 UNTRUSTED,
             )
         activity = _activity_date(document, report.types)
@@ -238,16 +268,19 @@ class TrustRegistry:
                 continue
             # verified now, at this decision's time: a revocation since the last decision counts
             verdict = self._verified(credential, now)
+            # who granted it is read from the accreditation's verified view: a report names no issuer before its
+            # proof and the closed world passed
             accreditor = accreditors.get(verdict.issuer or "")
-            if accreditor is None:
+            if verdict.issuer is not None and accreditor is None:
                 problems.append(f"accredited by {verdict.issuer}, which the office does not trust for {scope}")
                 continue
-            if not verdict.verified or verdict.credential is None:
+            if not verdict.verified or verdict.credential is None or accreditor is None:
                 why = verdict.failures[0].reason if verdict.failures else "it does not verify"
-                problems.append(f"the accreditation by {accreditor.name} is not valid: {why}")
+                by = f"by {accreditor.name} " if accreditor is not None else f"of {issuer} ({scope}) "
+                problems.append(f"the accreditation {by}is not valid: {why}")
                 continue
             granted = verdict.credential  # from here on, only what the accreditor signed
-            problem = _grant_problem(granted, issuer, scope, issued, activity, accreditor.name)
+            problem = _grant_problem(granted, issuer, scope, signed, activity, accreditor.name)
             if problem:
                 problems.append(problem)
                 continue
@@ -290,7 +323,7 @@ def _grant_problem(
     granted: dict[str, Any],
     issuer: str | None,
     scope: str,
-    issued: datetime,
+    signed: datetime,
     activity: dt.date | None,
     accreditor: str,
 ) -> str | None:
@@ -308,8 +341,8 @@ def _grant_problem(
         return f"the accreditation by {accreditor} has a malformed validUntil"
     if start is None:
         return f"the accreditation by {accreditor} has no start (validFrom), so it cannot be shown to cover anything"
-    if issued < start or (until is not None and issued > until):
-        return f"the accreditation by {accreditor} was not valid when the credential was issued ({issued.isoformat()})"
+    if signed < start or (until is not None and signed > until):
+        return f"the accreditation by {accreditor} was not valid when the credential was signed ({signed.isoformat()})"
     if activity is not None and (activity < start.date() or (until is not None and activity > until.date())):
         return f"the accreditation by {accreditor} did not cover the activity completed on {activity.isoformat()}"
     return None

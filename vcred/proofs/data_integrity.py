@@ -406,7 +406,7 @@ def _expires(proof: dict[str, Any], exp: ProofExpectations, label: str) -> Check
         raise _ProofFailedError(
             Check.failed(f"{label}.expires", f"the proof expired at {proof['expires']}", PROOF_EXPIRED_ERROR)
         )
-    return Check.passed(f"{label}.expires", f"the proof is valid until {proof['expires']}")
+    return Check.passed(f"{label}.expires", f"the proof is valid until {proof['expires']}", expires=expires.isoformat())
 
 
 def _method(

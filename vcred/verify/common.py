@@ -74,22 +74,32 @@ class ProofOutcome:
 
     verified: bool
     key_moment: datetime | None = None  # when the signing key was looked up (one time per decision)
+    expires: datetime | None = None  # the earliest expiry of the proofs that verified (None: none expires)
 
     @classmethod
     def of(cls, proof_checks: list[Check]) -> ProofOutcome:
         """From the proof layer's checks: verified when every signature check passed (and there is one)."""
         signatures = [c for c in proof_checks if c.id.endswith(".signature")]
         verified = bool(signatures) and all(c.status is CheckStatus.PASSED for c in signatures)
-        moments = []
-        for check in proof_checks:
-            value = check.details.get("key_as_of") if check.status is CheckStatus.PASSED else None
-            if isinstance(value, str):
-                try:
-                    moments.append(datetime.fromisoformat(value))
-                except ValueError:
-                    continue
         # with a proof set the earliest moment decides: its key is the oldest, and an old key is what a thief holds
-        return cls(verified, min(moments) if moments else None)
+        moments = _moments(proof_checks, "key_as_of")
+        # and the set lasts as long as its shortest-lived proof that verified, whichever position it holds
+        signed = {c.id.rsplit(".", 1)[0] for c in signatures if c.status is CheckStatus.PASSED}
+        expiries = _moments([c for c in proof_checks if c.id.rsplit(".", 1)[0] in signed], "expires")
+        return cls(verified, min(moments) if moments else None, min(expiries) if expiries else None)
+
+
+def _moments(checks: list[Check], detail: str) -> list[datetime]:
+    """The moments named by ``detail`` in the passed checks."""
+    out = []
+    for check in checks:
+        value = check.details.get(detail) if check.status is CheckStatus.PASSED else None
+        if isinstance(value, str):
+            try:
+                out.append(datetime.fromisoformat(value))
+            except ValueError:
+                continue
+    return out
 
 
 @dataclass(frozen=True)

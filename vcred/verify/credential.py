@@ -2,7 +2,8 @@
 
 The pipeline is the declared list ``_steps(call)``; the step runner (vcred.verify.steps) skips, with the reason, a
 step whose prerequisites failed. After ``vc.closed_world`` the document is the verified view: every later step reads
-only it (ADR 9).
+only it (ADR 9), and the report names the issuer, id and types only from it (empty when the proof or the closed
+world failed).
 """
 
 from __future__ import annotations
@@ -107,8 +108,8 @@ def _steps(call: Call) -> list[Step[_State]]:
         Step("vc.validity", _validity_step, needs=("view",)),
         Step("vc.status", _status_step, needs=("view", "well_formed", "proof")),
         Step("vc.schema", _schema_step, needs=("view", "well_formed")),
-        *([Step("vc.ledger", _ledger_step, needs=("view",))] if verifier.ledger is not None else []),
-        *([Step("vc.trust", _trust_step, needs=("view",))] if verifier.trust is not None else []),
+        *([Step("vc.ledger", _ledger_step, needs=("view", "proof"))] if verifier.ledger is not None else []),
+        *([Step("vc.trust", _trust_step, needs=("view", "proof"))] if verifier.trust is not None else []),
     ]
 
 
@@ -144,13 +145,7 @@ def _jose(state: _State) -> object:
 def _well_formed(state: _State) -> None:
     from vcred.model.credential import check_well_formed_credential
 
-    report, document = state.report, state.document
-    report.issuer = issuer_id(document)
-    cid = document.get("id")
-    report.credential_id = cid if isinstance(cid, str) else None
-    types = document.get("type")
-    report.types = [t for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)]
-    problems = well_formed(check_well_formed_credential, document)
+    problems = well_formed(check_well_formed_credential, state.document)
     if problems:
         state.checks.append(Check.failed("vc.well_formed", "; ".join(problems[:3]), MALFORMED, problems=problems))
     else:
@@ -185,6 +180,18 @@ def _closed_world_step(state: _State) -> None:
     state.checks.append(check)
     # outside the closed world a JSON key need not mean what a check would read it as: read nothing more
     state.open("view", check.ok, "the credential is outside the closed world")
+    if check.ok and state.proof.verified:
+        _name_from_view(state.report, state.document)
+
+
+def _name_from_view(report: VerificationReport, view: dict[str, Any]) -> None:
+    """The report's issuer, id and types, read from the verified view: set only once the proof verified and the
+    closed world passed, so a credential that failed either names nothing its signature does not cover."""
+    report.issuer = issuer_id(view)
+    cid = view.get("id")
+    report.credential_id = cid if isinstance(cid, str) else None
+    types = view.get("type")
+    report.types = [t for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)]
 
 
 def closed_world(document: dict[str, Any], call: Call, prefix: str, *, jwt: bool) -> Check:
@@ -224,7 +231,7 @@ def _ledger_step(state: _State) -> None:
 
 
 def _trust_step(state: _State) -> None:
-    state.checks.append(_trust(state.document, state.call, state.report))
+    state.checks.append(_trust(state))
 
 
 # VC 2.0's validity period and VC 1.1's (issuanceDate is required there and, like validFrom, may not lie ahead)
@@ -335,9 +342,10 @@ def _ledger_checks(state: _State) -> list[Check]:
         ]
 
 
-def _trust(document: dict[str, Any], call: Call, report: VerificationReport) -> Check:
-    assert call.verifier.trust is not None
+def _trust(state: _State) -> Check:
+    call = state.call
     try:
-        return call.verifier.trust.check(document, report=report, now=call.now)
+        # one time per decision: an accreditation's period is compared with the moment the proof established
+        return call.verifier.check_trust(state.document, state.report, now=call.now, key_moment=state.proof.key_moment)
     except Exception as exc:  # a registry bug must not crash the verifier
         return Check.failed("vc.trust", f"trust check failed: {type(exc).__name__}", "UNTRUSTED_ISSUER")

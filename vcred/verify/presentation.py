@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from vcred._json import InputRejectedError
-from vcred._time import parse_datetime_stamp
 from vcred.did.resolver import DIDResolver
 from vcred.errors import UsageError
 from vcred.jose.vc_jwt import VP_JWT
@@ -85,7 +84,6 @@ class _State(Run):
     domain: str = field(kw_only=True)
     document: dict[str, Any] = field(default_factory=dict, kw_only=True)
     token: str | None = field(default=None, kw_only=True)
-    expiry: datetime | None = field(default=None, kw_only=True)
     proof: ProofOutcome = field(default_factory=lambda: ProofOutcome(False), kw_only=True)
 
 
@@ -130,18 +128,16 @@ def _jose(state: _State) -> object:
     if result.payload is None:
         return STOP
     state.document = result.payload
-    state.proof = ProofOutcome(True)
+    exp = state.document.get("exp")  # a JWT claim the JOSE layer verified with its RFC 7519 meaning
+    expires = datetime.fromtimestamp(exp, tz=call.now.tzinfo) if type(exp) is int else None
+    state.proof = ProofOutcome(True, expires=expires)
     state.open("proof", True)
-    exp = state.document.get("exp")
-    if isinstance(exp, int) and not isinstance(exp, bool):
-        state.expiry = datetime.fromtimestamp(exp, tz=call.now.tzinfo)
     return None
 
 
 def _well_formed(state: _State) -> None:
     from vcred.model.presentation import check_well_formed_presentation
 
-    state.report.holder = _holder(state.document)
     problems = well_formed(check_well_formed_presentation, state.document)
     if problems:
         state.checks.append(Check.failed("vp.well_formed", "; ".join(problems[:3]), MALFORMED, problems=problems))
@@ -159,7 +155,7 @@ def _proof(state: _State) -> None:
         document,
         ProofExpectations(
             purpose="authentication",
-            controller=state.report.holder or "(no holder)",
+            controller=_holder(document) or "(no holder)",
             now=call.now,
             challenge=state.challenge,
             domain=state.domain,
@@ -170,14 +166,9 @@ def _proof(state: _State) -> None:
         prefix="vp",
     )
     state.checks.extend(checks)
+    # the expiry is the proof step's outcome (the earliest over a proof set), never one proof re-read
     state.proof = ProofOutcome.of(checks)
     state.open("proof", state.proof.verified, "the holder's proof did not verify")
-    first = proof[0] if isinstance(proof, list) and proof else proof
-    if isinstance(first, dict) and isinstance(first.get("expires"), str):
-        try:
-            state.expiry = parse_datetime_stamp(first["expires"])
-        except ValueError:
-            state.expiry = None
 
 
 def _closed_world_step(state: _State) -> None:
@@ -185,17 +176,20 @@ def _closed_world_step(state: _State) -> None:
     state.checks.append(check)
     # a key outside the closed world may hide what the holder signed: read nothing more from it
     state.open("view", check.ok, "the presentation is outside the closed world")
+    if check.ok and state.proof.verified:
+        state.report.holder = _holder(state.document)  # named only from the verified view
 
 
 def _expiry_step(state: _State) -> None:
     call = state.call
-    state.checks.append(_expiry_check(state.expiry, call.verifier.require_expiry, call.now, call.opts.max_clock_skew))
+    expiry = state.proof.expires
+    state.checks.append(_expiry_check(expiry, call.verifier.require_expiry, call.now, call.opts.max_clock_skew))
 
 
 def _replay_step(state: _State) -> None:
     call = state.call
     state.checks.append(
-        _replay_check(call.verifier.replay_cache, state.challenge, call.now, state.expiry, state.proof.verified)
+        _replay_check(call.verifier.replay_cache, state.challenge, call.now, state.proof.expires, state.proof.verified)
     )
 
 
@@ -244,7 +238,7 @@ _STEPS.extend(
         Step("vp.well_formed", _well_formed),
         Step("vp.proof", _proof),
         Step("vp.closed_world", _closed_world_step),
-        Step("vp.expires", _expiry_step, needs=("view",)),
+        Step("vp.expires", _expiry_step, needs=("view", "proof")),  # the expiry is the verified proofs' own
         Step("vp.replay", _replay_step, needs=("view",)),
         Step("vp.credentials", _credentials_step, needs=("view",)),
     ]
@@ -338,6 +332,8 @@ def _duplicates_check(items: list[Any]) -> Check:
 
 def _binding(report: PresentationReport) -> Check:
     holder = report.holder
+    if holder is None:
+        return Check.skipped("vp.subject_binding", "not checked: the holder is not established by a verified proof")
     strangers: list[str] = []
     for index, cred in enumerate(report.credentials):
         subjects = (cred.credential or {}).get("credentialSubject")

@@ -13,6 +13,8 @@ conveniences that build a Verifier for one call.
 
 from __future__ import annotations
 
+import inspect
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,8 +47,21 @@ class StatusFetcher(Protocol):
 class TrustPolicy(Protocol):
     """Decides whether a verified credential's issuer is trusted for its type (vcred.office.TrustRegistry)."""
 
-    def check(self, document: dict[str, Any], *, report: VerificationReport, now: datetime) -> Check:
-        """A ``vc.trust`` check for ``document``."""
+    def check(
+        self,
+        document: dict[str, Any],
+        *,
+        report: VerificationReport,
+        now: datetime,
+        key_moment: datetime | None = None,
+    ) -> Check:
+        """A ``vc.trust`` check for ``document`` (the verified view), decided at ``now``.
+
+        ``key_moment`` is when the verified proof establishes the signature (a Data Integrity proof's ``created``,
+        a JWT's ``iat``; the earliest in a proof set): the one time to compare with an accreditation's period,
+        never a date the credential claims. None when the proof states no time. A policy whose ``check`` does not
+        take ``key_moment`` is still called, without it (with a DeprecationWarning when the Verifier is built).
+        """
         ...
 
 
@@ -99,6 +114,7 @@ class Verifier:
             cache = StatusListCache()
         self.status_cache = cache
         self.trust: TrustPolicy | None = _checked_trust(_pick(trust, opts.trust))
+        self.trust_takes_moment = self.trust is not None and _takes_key_moment(self.trust)
         self.replay_cache = replay_cache
         self.require_expiry = require_expiry
         self._local: Path | None = None  # set by from_local: workers reopen the data directory themselves
@@ -155,6 +171,18 @@ class Verifier:
         return verifier
 
     # -- calls ---------------------------------------------------------------------------------------------------
+    def check_trust(
+        self, document: dict[str, Any], report: VerificationReport, *, now: datetime, key_moment: datetime | None
+    ) -> Check:
+        """The trust policy's ``vc.trust`` check, given the proof's moment when the policy takes it."""
+        if self.trust is None:
+            raise UsageError("this verifier has no trust policy")
+        if self.trust_takes_moment:
+            return self.trust.check(document, report=report, now=now, key_moment=key_moment)
+        older: Any = self.trust  # a policy written before key_moment (warned about when the verifier was built)
+        result: Check = older.check(document, report=report, now=now)
+        return result
+
     def at(self, now: datetime | None, anchor_proofs: Sequence[Any] = ()) -> Call:
         """The settings of one call: this verifier, one moment, the anchor proofs presented with the input."""
         moment = require_aware(now) if now is not None else (self.options.now or utcnow())
@@ -305,6 +333,26 @@ def _checked_fetcher(fetcher: Any) -> StatusFetcher | None:
             hint="vcred.status.DirectoryFetcher or MemoryFetcher, or your own",
         )
     return fetcher
+
+
+def _takes_key_moment(policy: TrustPolicy) -> bool:
+    """Whether ``policy.check`` accepts ``key_moment`` (policies written before it was passed do not)."""
+    try:
+        parameters = inspect.signature(policy.check).parameters.values()
+    except (TypeError, ValueError):  # no signature to read: call it as the protocol was first declared
+        parameters = None
+    if parameters is not None and any(
+        p.name == "key_moment" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters
+    ):
+        return True
+    warnings.warn(
+        f"{type(policy).__name__}.check() does not take key_moment: it is called without the moment the proof "
+        "establishes, so it cannot compare an accreditation's period with when the credential was signed; add "
+        "`key_moment: datetime | None = None` to it",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return False
 
 
 def _checked_trust(trust: Any) -> TrustPolicy | None:

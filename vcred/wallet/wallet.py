@@ -396,7 +396,8 @@ class Wallet:
         the credential under (types, issuer, subject, category) is read from the verified view.
         ``anchor_proof`` is the issuer's batch anchor proof for it (BatchProof or its JSON): kept, and presented with
         the credential. Raises WalletError when it does not verify, is about someone else (unless
-        ``allow_foreign``, which keeps it flagged), or the anchor proof is not this credential's. Importing the
+        ``allow_foreign``, which keeps it flagged), or the anchor proof is not this credential's; UsageError when a
+        plain ``verify`` callable reports it verified without the verified credential. Importing the
         same credential again returns the stored one (adding an anchor proof it lacked). ``now`` (default: the clock,
         read once) is the time it is verified at, added at and saved at.
         """
@@ -416,7 +417,15 @@ class Wallet:
             if not report.verified:
                 reason = report.failures[0].reason if report.failures else "it did not verify"
                 raise WalletError(f"refused: the credential does not verify ({reason})")
-            view = report.credential or claims
+            if report.credential is None:
+                # the wallet files a credential under what was signed, never under its raw claims
+                raise UsageError(
+                    "the verify callable reported the credential as verified but returned no verified credential "
+                    "(report.credential), so there is no verified view to file it under",
+                    hint="pass verify=vcred.Verifier(...) (e.g. Verifier.from_local(data_dir)), or a callable that "
+                    "returns the full report of vcred.verify_credential",
+                )
+            view = report.credential
         subject = view.get("credentialSubject")
         subject_id = subject.get("id") if isinstance(subject, dict) else None
         flagged = None
