@@ -74,6 +74,23 @@ def test_replay_is_caught_by_the_cache():
     assert failed(again) == ["vp.replay"]
 
 
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+@pytest.mark.parametrize("vp_suite", ["eddsa-rdfc-2022", "vp+jwt"])
+def test_a_replay_inside_the_clock_skew_after_expiry_is_caught(kind, vp_suite, tmp_path):
+    """The verifier accepts a presentation until its expiry plus the allowed clock skew, so the cache must remember
+    its challenge that long (the memory cache used to forget it at the expiry itself)."""
+    from vcred.verify.replay_sqlite import SqliteReplayCache
+
+    skew = timedelta(minutes=30)  # more than the SQLite cache's own retention margin
+    cache = vcred.MemoryReplayCache() if kind == "memory" else SqliteReplayCache(tmp_path / "replay.sqlite")
+    vp = present(suite=vp_suite)
+    options = vcred.VerifyOptions(max_clock_skew=skew)
+    assert verify(vp, replay_cache=cache, options=options).verified
+    late = FIXED_NOW + timedelta(hours=48, minutes=20)  # expired, but inside the skew this verifier allows
+    again = verify(vp, replay_cache=cache, options=options, now=late)
+    assert failed(again) == ["vp.replay"]
+
+
 def test_stolen_credential_presented_by_someone_else():
     vp = present([credential(subject=HOLDER)], key=THIEF)
     report = verify(vp)

@@ -189,7 +189,14 @@ def _expiry_step(state: _State) -> None:
 def _replay_step(state: _State) -> None:
     call = state.call
     state.checks.append(
-        _replay_check(call.verifier.replay_cache, state.challenge, call.now, state.proof.expires, state.proof.verified)
+        _replay_check(
+            call.verifier.replay_cache,
+            state.challenge,
+            call.now,
+            state.proof.expires,
+            state.proof.verified,
+            call.opts.max_clock_skew,
+        )
     )
 
 
@@ -272,13 +279,19 @@ def _expiry_check(expiry: datetime | None, required: bool, now: datetime, skew: 
 
 
 def _replay_check(
-    cache: ReplayCache | None, challenge: str, now: datetime, expiry: datetime | None, proof_ok: bool
+    cache: ReplayCache | None,
+    challenge: str,
+    now: datetime,
+    expiry: datetime | None,
+    proof_ok: bool,
+    skew: timedelta,
 ) -> Check:
     if cache is None:
         return Check.skipped("vp.replay", "no replay cache was given")
     if not proof_ok:
         return Check.skipped("vp.replay", "not checked: the holder's proof did not verify")
-    if cache.seen(challenge, now=now, keep_until=expiry or now + timedelta(days=1)):
+    # remembered for as long as this verifier would accept the presentation: its expiry plus the allowed skew
+    if cache.seen(challenge, now=now, keep_until=(expiry or now + timedelta(days=1)) + skew):
         return Check.failed(
             "vp.replay",
             "this challenge was already answered: the presentation is replayed",
