@@ -59,3 +59,46 @@ def test_a_long_lived_verifier_follows_the_ledger_not_only_its_cache(tmp_path):
     report = verifier.verify_credential(board, now=world.now)
     assert not report.verified
     assert any(c.code == "CREDENTIAL_SUSPENDED" for c in report.checks), report.failures
+
+
+class _CollectionProbe(vcred.Verifier):
+    """Reports, for each credential, whether garbage collection was on where it was verified."""
+
+    def verify_credential(self, credential, *, now=None, anchor_proofs=()):
+        import gc
+
+        from vcred.report import Check, VerificationReport
+
+        return VerificationReport(checks=[Check.passed("probe", "where it ran", collecting=gc.isenabled())])
+
+
+@pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(), reason="needs fork")
+@pytest.mark.parametrize("collecting", [True, False])
+def test_gathering_reports_does_not_collect_again_and_again(collecting):
+    """While workers verify, the parent only unpickles reports: it does not run collections over them (each would
+    rescan every report received so far). Workers still collect when the caller did, and the caller's setting is
+    restored afterwards."""
+    import gc
+    import os
+    import threading
+
+    parent = os.getpid()
+    gathering: list[int] = []
+
+    def note(phase, info):
+        if phase == "start" and os.getpid() == parent and threading.current_thread() is not threading.main_thread():
+            gathering.append(info["generation"])  # a collection in the pool's result thread
+
+    was = gc.isenabled()
+    gc.callbacks.append(note)
+    try:
+        if not collecting:
+            gc.disable()
+        reports = _CollectionProbe().verify_many([str(i) for i in range(2000)], workers=2)
+        assert gc.isenabled() is collecting
+    finally:
+        gc.callbacks.remove(note)
+        if was:
+            gc.enable()
+    assert gathering == []
+    assert {r.checks[0].details["collecting"] for r in reports} == {collecting}
