@@ -6,10 +6,12 @@ does not trust), credentials issued at random times (some revoked, suspended, ex
 families), and a presentation with extra, duplicate and older credentials. The office decides twice with one
 long-lived registry: now, and two and a half days later after more revocations.
 
-Property: a decision is approved only if, for every requirement, some presented credential verified, is trusted
-for that requirement's type at its issuance and at the decision time, is current (not expired, revoked or
-suspended, and no newer credential of its issuer and type is revoked or suspended) and meets the rule. The oracle
-below computes that from the world's ground truth, independently of vcred's code.
+Property, both ways: a decision is approved only if, for every requirement, some presented credential verified,
+is trusted for that requirement's type at its issuance and at the decision time, is current (not expired, revoked
+or suspended, and no newer credential of its issuer and type is revoked or suspended) and meets the rule. The
+oracle below computes that from the world's ground truth, independently of vcred's code. And a deserved decision is
+refused only under one of vcred's documented stricter rules (a duplicate, a presented credential that cannot be
+relied on, an issuer's newest statement that falls short), also computed from the ground truth.
 """
 
 from __future__ import annotations
@@ -436,6 +438,48 @@ def deserved(world: World, moment: dt.datetime) -> bool:
     return degree and board and sum(best.values(), Decimal(0)) >= MINIMUM
 
 
+# --- the other direction: vcred refuses a deserved decision only under one of its documented stricter rules ---
+
+
+def _clean(world: World, c: Credential, moment: dt.datetime) -> bool:
+    """Ground truth: the credential verifies, names one family, is trusted for it and current."""
+    return len(c.types) == 2 and usable(world, c, c.types[1], moment)
+
+
+def _latest_statements_fall_short(world: World, presented: list[Credential], moment: dt.datetime) -> bool:
+    """The issuer's newest statement decides (evaluate's rule; the oracle above takes any qualifying one)."""
+    boards = [c for c in presented if c.types[1:] == [BOARD] and c.subject["specialty"] == "Diagnostic Radiology"]
+    if boards and max(boards, key=lambda c: c.issued).subject["certificationStatus"] != "certified":
+        return True
+    window = (moment - dt.timedelta(days=round(30.44 * 24))).date()
+    newest: dict[str, Credential] = {}
+    for c in presented:
+        if c.types[1:] == [CME] and (
+            c.subject["activityId"] not in newest or c.issued > newest[c.subject["activityId"]].issued
+        ):
+            newest[c.subject["activityId"]] = c
+    total = sum(
+        (
+            Decimal(c.subject["credits"][0]["amount"])
+            for c in newest.values()
+            if window <= dt.date.fromisoformat(c.subject["completionDate"]) <= moment.date()
+        ),
+        Decimal(0),
+    )
+    return total < MINIMUM
+
+
+def stricter_rule_applies(world: World, moment: dt.datetime) -> bool:
+    """A duplicate in the presentation, a presented credential that cannot be relied on (it blocks the decision
+    rather than being skipped), or an issuer's newest statement that does not meet the rule."""
+    if len(set(world.order)) != len(world.order):
+        return True
+    presented = [world.credentials[i] for i in dict.fromkeys(world.order)]
+    if not all(_clean(world, c, moment) for c in presented):
+        return True
+    return _latest_statements_fall_short(world, presented, moment)
+
+
 @settings(max_examples=WORLDS, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(worlds())
 def test_an_approval_rests_on_credentials_that_deserve_it(world: World) -> None:
@@ -460,7 +504,11 @@ def test_an_approval_rests_on_credentials_that_deserve_it(world: World) -> None:
         count("policy decisions", "worlds decided")
         count("policy decisions", "approved" if decision.approved else "refused")
         if should and not decision.approved:
-            count("policy decisions", "refused though the oracle would allow")
+            count("policy decisions", "refused though the oracle would allow (a stricter rule applied)")
+            assert stricter_rule_applies(world, moment), (
+                f"refused at {moment} though deserved and no stricter rule applies: "
+                f"{decision.presentation_problems} {[r.reason for r in decision.requirements]}"
+            )
         assert not decision.approved or should, (
             f"approved at {moment} without deserving it: {[r.reason for r in decision.requirements]}"
         )
