@@ -40,13 +40,19 @@ class _UnsupportedError(Exception):
     """The document uses a shape this reader leaves to the JSON-LD parser."""
 
 
-def _context_iri(iri: Any, cache: dict[str, ox.NamedNode] = {}) -> ox.NamedNode:  # noqa: B006 - a cache on purpose
-    """A named node for an IRI that comes from a bundled context (a bounded set, so kept for the process)."""
-    node = cache.get(iri)
+_CONTEXT_IRIS: dict[str, ox.NamedNode] = {}
+_MAX_CONTEXT_IRIS = 20_000  # bundled contexts define a few hundred; a caller's own loader could serve many more
+
+
+def _context_iri(iri: Any) -> ox.NamedNode:
+    """A named node for an IRI a context defines (kept: documents of one kind use the same few hundred)."""
+    node = _CONTEXT_IRIS.get(iri)
     if node is None:
         if not isinstance(iri, str) or ":" not in iri or iri.startswith(("_:", "@")):
             raise _UnsupportedError
-        node = cache[iri] = ox.NamedNode(iri)
+        if len(_CONTEXT_IRIS) >= _MAX_CONTEXT_IRIS:
+            _CONTEXT_IRIS.clear()
+        node = _CONTEXT_IRIS[iri] = ox.NamedNode(iri)
     return node
 
 
