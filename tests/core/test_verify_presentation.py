@@ -199,3 +199,94 @@ def test_verifier_refuses_a_presentation_valid_for_more_than_30_days():
     assert ok.verified, ok.failures
     early = _vcred.verify_presentation(vp, challenge="c", domain="d", now=_NOW - _dt.timedelta(days=2))
     assert not early.verified and "at most 30 days" in early.check("vp.expires").reason
+
+
+# --- VC 2.0 §4.13: holder and verifiableCredential are optional; subject binding is the office's rule ---
+
+
+def unsigned_presentation(*, holder=True, credentials=()):
+    vp = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"]}
+    if holder:
+        vp["holder"] = HOLDER.public_key.did_key
+    if credentials:
+        vp["verifiableCredential"] = list(credentials)
+    return vp
+
+
+def signed_by_holder(vp, suite="eddsa-rdfc-2022"):
+    from vcred.did.key import did_key_method_id
+    from vcred.jose.vc_jwt import sign_jwt
+    from vcred.jsonld.loader import default_loader
+    from vcred.proofs.data_integrity import create_proof
+
+    method = did_key_method_id(HOLDER.public_key)
+    until = FIXED_NOW + timedelta(hours=1)
+    if suite == "vp+jwt":
+        claims = {"aud": DOMAIN, "nonce": CHALLENGE, "iat": int(FIXED_NOW.timestamp()), "exp": int(until.timestamp())}
+        return sign_jwt({**vp, **claims}, HOLDER, kid=method, typ="vp+jwt")
+    return create_proof(
+        vp,
+        HOLDER,
+        suite=suite,
+        verification_method=method,
+        loader=default_loader(),
+        created=FIXED_NOW,
+        purpose="authentication",
+        expires=until,
+        challenge=CHALLENGE,
+        domain=DOMAIN,
+    )
+
+
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022", "vp+jwt"])
+def test_a_presentation_of_no_credentials_authenticates_its_holder_only(suite):
+    report = verify(signed_by_holder(unsigned_presentation(), suite))
+    assert report.verified, report.failures
+    assert report.holder == HOLDER.public_key.did_key and report.credentials == []
+    assert report.check("vp.credentials").status == "passed"
+    # and a credentialing decision finds no evidence in it
+    from vcred.examples.office import POLICY
+
+    decision = vcred.office.evaluate(report, POLICY, now=FIXED_NOW)
+    assert not decision.approved
+
+
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022", "vp+jwt"])
+def test_a_presentation_without_holder_is_refused_by_an_office_and_verified_as_vc2_allows(suite):
+    vp = signed_by_holder(unsigned_presentation(holder=False, credentials=[credential()]), suite)
+    office = verify(vp)
+    assert not office.verified
+    assert "vp.holder" in failed(office) or "vp.jose.verification_method" in failed(office)
+    plain = verify(vp, require_subject_binding=False)
+    assert plain.verified, plain.failures
+    assert plain.holder is None
+    assert plain.check("vp.subject_binding").status == "skipped"
+
+
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "vp+jwt"])
+def test_without_a_holder_the_key_must_still_belong_to_the_did_it_names(suite):
+    """No holder is not 'any key': a proof whose method names a DID that does not control it still fails."""
+    vp = signed_by_holder(unsigned_presentation(holder=False, credentials=[credential()]), suite)
+    if suite == "vp+jwt":
+        header, payload, signature = vp.split(".")
+        import base64
+        import json
+
+        decoded = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
+        decoded["kid"] = THIEF.public_key.did_key + "#" + THIEF.public_key.did_key.split(":")[-1]
+        forged_header = base64.urlsafe_b64encode(json.dumps(decoded).encode()).rstrip(b"=").decode()
+        tampered = ".".join([forged_header, payload, signature])
+    else:
+        tampered = copy.deepcopy(vp)
+        method = tampered["proof"]["verificationMethod"]
+        thief = THIEF.public_key.did_key
+        tampered["proof"]["verificationMethod"] = thief + "#" + method.split("#", 1)[1]
+    assert not verify(tampered, require_subject_binding=False).verified
+
+
+def test_a_credential_about_someone_else_is_an_office_failure_not_a_vc2_one():
+    vp = present([credential(subject=THIEF)])
+    assert failed(verify(vp)) == ["vp.subject_binding"]
+    plain = verify(vp, require_subject_binding=False)
+    assert plain.verified, plain.failures
+    assert plain.check("vp.subject_binding").status == "skipped"

@@ -8,11 +8,12 @@ refused because vcred understands no extensions.
 
 from __future__ import annotations
 
+import enum
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from jwcrypto import jws
 
@@ -30,6 +31,19 @@ VP_JWT = "vp+jwt"
 _MAX_HEADER_BYTES = 4096
 # JWT claims (RFC 7519 and VC-JOSE-COSE) that the JOSE layer reads with their JWT meaning, not as JSON-LD terms
 JWT_CLAIMS = ("iss", "sub", "aud", "exp", "nbf", "iat", "jti", "nonce", "cnf")
+
+
+class _Signer(enum.Enum):
+    SIGNING_DID = "the DID the signing key belongs to"
+
+
+SIGNING_DID: Final = _Signer.SIGNING_DID
+"""What ``controller_of`` answers when the document names no controlling party (a presentation without a
+holder, verified as VC 2.0 allows): the key must then be controlled by the DID it belongs to."""
+
+Controller = str | _Signer | None
+"""The DID that must control the signing key, SIGNING_DID, or None (nobody: nothing verifies)."""
+ControllerOf = Callable[[dict[str, Any]], Controller]
 
 
 def sign_jwt(
@@ -99,7 +113,7 @@ def verify_jwt(
     token: str,
     expectations: JwtExpectations,
     *,
-    controller_of: Any,
+    controller_of: ControllerOf,
     resolver: DIDResolver,
     prefix: str,
 ) -> JwtResult:
@@ -136,7 +150,13 @@ def verify_jwt(
     controller = controller_of(payload)
     try:
         kid_did, _ = split_did_url(kid)
-        if controller is None or kid_did != controller:
+        if controller is SIGNING_DID:
+            controller = kid_did  # no other party is named: the key must be controlled by the DID it belongs to
+        if controller is None:
+            raise ResolutionError(
+                f"the {prefix.upper()} names no DID that may sign it (no {'issuer' if prefix == 'vc' else 'holder'})"
+            )
+        if kid_did != controller:
             raise ResolutionError(f"kid {kid[:80]} does not belong to {str(controller)[:80]}")
         issued = _numeric_date(payload.get("iat"))
         method = resolve_verification_method(resolver, kid, expectations.purpose, as_of=issued)

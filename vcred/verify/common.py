@@ -12,7 +12,7 @@ from vcred.report import Check, CheckStatus
 from vcred.verify.options import VerifyOptions
 
 if TYPE_CHECKING:
-    from vcred.jose.vc_jwt import JwtResult
+    from vcred.jose.vc_jwt import ControllerOf, JwtResult
     from vcred.verify.verifier import Call
 
 MALFORMED = "MALFORMED_VALUE_ERROR"
@@ -127,7 +127,7 @@ def verify_token(
     *,
     typ: str,
     purpose: str,
-    controller_of: Callable[[dict[str, Any]], str | None],
+    controller_of: ControllerOf,
     prefix: str,
     nonce: str | None = None,
     audience: str | None = None,

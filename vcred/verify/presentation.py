@@ -12,7 +12,7 @@ from typing import Any
 from vcred._json import InputRejectedError
 from vcred.did.resolver import DIDResolver
 from vcred.errors import UsageError
-from vcred.jose.vc_jwt import VP_JWT
+from vcred.jose.vc_jwt import SIGNING_DID, VP_JWT, Controller
 from vcred.jsonld.loader import DocumentLoader
 from vcred.proofs.data_integrity import ProofExpectations, verify_proofs
 from vcred.report import Check, PresentationReport, VerificationReport
@@ -40,6 +40,7 @@ def verify_presentation(
     trust: Any = None,
     replay_cache: ReplayCache | None = None,
     require_expiry: bool = True,
+    require_subject_binding: bool = True,
     options: VerifyOptions | None = None,
 ) -> PresentationReport:
     """Verify a presentation (Data Integrity dict/JSON, or vp+jwt) against the verifier's challenge and domain.
@@ -47,9 +48,11 @@ def verify_presentation(
     A one-shot convenience for :meth:`vcred.Verifier.verify_presentation`. ``verified`` is true only when the
     holder's proof verifies for ``authentication`` with this challenge and domain, the presentation has not expired
     (and has an expiry of at most 30 days, unless ``require_expiry=False``), the challenge was not seen before by
-    ``replay_cache``, there is at least one credential, no credential appears twice, every credential verifies, and
-    every credential's subject is the holder. Raises UsageError for a missing challenge or domain, a timezone-less
-    ``now`` or a dependency of the wrong kind.
+    ``replay_cache``, no credential appears twice, every credential verifies, and (unless
+    ``require_subject_binding=False``) the presentation names its holder and every credential's subject is the
+    holder. A presentation of no credentials proves only the holder's control of its key; a credentialing decision
+    finds no evidence in it. Raises UsageError for a missing challenge or domain, a timezone-less ``now`` or a
+    dependency of the wrong kind.
     """
     if not (isinstance(challenge, str) and challenge) or not (isinstance(domain, str) and domain):
         raise UsageError("verify_presentation needs the challenge and domain you gave the holder")
@@ -61,6 +64,7 @@ def verify_presentation(
         trust=trust,
         replay_cache=replay_cache,
         require_expiry=require_expiry,
+        require_subject_binding=require_subject_binding,
         options=options,
     )
     return verifier.verify_presentation(presentation, challenge=challenge, domain=domain, now=now)
@@ -94,7 +98,7 @@ def _run(presentation: Any, call: Call, challenge: str, domain: str) -> Presenta
     report = PresentationReport()
     state = _State(report.checks, call=call, report=report, raw=presentation, challenge=challenge, domain=domain)
     run_steps(_STEPS, state)
-    report.verified = state.proof.verified and not report.failures and bool(report.credentials)
+    report.verified = state.proof.verified and not report.failures
     return report
 
 
@@ -119,7 +123,7 @@ def _jose(state: _State) -> object:
         call,
         typ=VP_JWT,
         purpose="authentication",
-        controller_of=_holder,
+        controller_of=_holder if call.verifier.require_subject_binding else _holder_or_signer,
         prefix="vp",
         nonce=state.challenge,
         audience=state.domain,
@@ -151,11 +155,16 @@ def _proof(state: _State) -> None:
     call, document = state.call, state.document
     proof = document.get("proof")
     state.report.format = proof_format(proof)
+    holder = _holder(document)
+    if holder is None and call.verifier.require_subject_binding:
+        state.checks.append(_no_holder())
+        state.open("proof", False, "the presentation names no holder")
+        return
     checks = verify_proofs(
         document,
         ProofExpectations(
             purpose="authentication",
-            controller=_holder(document) or "(no holder)",
+            controller=holder or _signer(proof) or "(no verification method)",
             now=call.now,
             challenge=state.challenge,
             domain=state.domain,
@@ -205,7 +214,8 @@ def _credentials_step(state: _State) -> None:
     credentials = state.document.get("verifiableCredential")
     items = credentials if isinstance(credentials, list) else [] if credentials is None else [credentials]
     if not items:
-        checks.append(Check.failed("vp.credentials", "the presentation holds no credentials", MALFORMED))
+        # VC 2.0 lets a presentation hold none (it then authenticates its holder only); no requirement finds evidence
+        checks.append(Check.passed("vp.credentials", "the presentation holds no credentials"))
         return
     if len(items) > MAX_CREDENTIALS:
         checks.append(Check.failed("vp.credentials", f"more than {MAX_CREDENTIALS} credentials", MALFORMED))
@@ -229,7 +239,7 @@ def _credentials_step(state: _State) -> None:
         )
     else:
         checks.append(Check.passed("vp.credentials", f"all {len(items)} credential(s) verified"))
-    checks.append(_binding(report))
+    checks.append(_binding(report, required=state.call.verifier.require_subject_binding))
 
 
 def _first_reason(report: VerificationReport) -> str:
@@ -257,6 +267,29 @@ def _holder(document: dict[str, Any]) -> str | None:
     if isinstance(holder, dict):
         holder = holder.get("id")
     return holder if isinstance(holder, str) else None
+
+
+def _holder_or_signer(payload: dict[str, Any]) -> Controller:
+    """The holder, or, for a presentation that names none, whichever DID's key signed it."""
+    return _holder(payload) or SIGNING_DID
+
+
+def _signer(proof: Any) -> str | None:
+    """The DID a (first) Data Integrity proof's verification method belongs to: it must control that method."""
+    first = proof[0] if isinstance(proof, list) and proof else proof
+    method = first.get("verificationMethod") if isinstance(first, dict) else None
+    if not isinstance(method, str) or not method.startswith("did:"):
+        return None
+    return method.split("#", 1)[0].split("?", 1)[0] or None
+
+
+def _no_holder() -> Check:
+    return Check.failed(
+        "vp.holder",
+        "the presentation names no holder: this verifier needs one whose key signs the presentation and to whom "
+        "every credential was issued (Verifier(require_subject_binding=False) verifies it as VC 2.0 allows)",
+        "INVALID_VERIFICATION_METHOD",
+    )
 
 
 def _expiry_check(expiry: datetime | None, required: bool, now: datetime, skew: timedelta) -> Check:
@@ -343,7 +376,11 @@ def _duplicates_check(items: list[Any]) -> Check:
     return Check.passed("vp.duplicates", f"the {len(items)} credential(s) are all distinct")
 
 
-def _binding(report: PresentationReport) -> Check:
+def _binding(report: PresentationReport, *, required: bool) -> Check:
+    if not required:
+        return Check.skipped(
+            "vp.subject_binding", "not required by this verifier: a credential may be about someone else"
+        )
     holder = report.holder
     if holder is None:
         return Check.skipped("vp.subject_binding", "not checked: the holder is not established by a verified proof")

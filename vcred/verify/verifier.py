@@ -85,7 +85,12 @@ class Verifier:
     and kept for the verifier's life, never past a list's own ``validUntil``); ``ledger`` (a verifier's
     :class:`vcred.ledger.LedgerClient`) switches on the ledger checks and did:vcred; ``trust`` (a
     :class:`vcred.office.TrustRegistry`, or the path of a registry document) the trust check; ``replay_cache``
-    refuses a presentation's challenge seen before. Raises UsageError for a dependency of the wrong kind.
+    refuses a presentation's challenge seen before. ``require_expiry`` refuses a presentation without an expiry (at
+    most 30 days). ``require_subject_binding`` (a credentialing office's rule, on by default) requires a presentation
+    to name its holder, the holder to control the presenting key and every credential to be about the holder;
+    without it a presentation is verified as VC 2.0 allows: ``holder`` optional (the proof then needs only be
+    controlled by the DID its key belongs to) and credentials about anyone. Raises UsageError for a dependency of
+    the wrong kind.
     """
 
     def __init__(
@@ -99,6 +104,7 @@ class Verifier:
         trust: TrustPolicy | str | Path | None = None,
         replay_cache: ReplayCache | None = None,
         require_expiry: bool = True,
+        require_subject_binding: bool = True,
         options: VerifyOptions | None = None,
     ) -> None:
         opts = options or VerifyOptions()
@@ -117,6 +123,7 @@ class Verifier:
         self.trust_takes_moment = self.trust is not None and _takes_key_moment(self.trust)
         self.replay_cache = replay_cache
         self.require_expiry = require_expiry
+        self.require_subject_binding = require_subject_binding
         self._local: Path | None = None  # set by from_local: workers reopen the data directory themselves
         self._local_overrides: dict[str, Any] = {}
         self._lists_verifier: Verifier | None = None
@@ -132,6 +139,7 @@ class Verifier:
             "trust": self.trust,
             "replay_cache": self.replay_cache,
             "require_expiry": self.require_expiry,
+            "require_subject_binding": self.require_subject_binding,
             "options": self.options,
         }
         return Verifier(**{**fields, **changes})
