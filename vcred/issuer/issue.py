@@ -36,7 +36,8 @@ def issue_credential(
     to the key's did:key method, which is right when the issuer is that did:key.
 
     Raises UnsupportedSuiteError for an unknown suite, InvalidCredentialError (with ``field``) when the credential
-    breaks VC 2.0 or its JSON Schema, DataLossError when a term is not defined by any context, UsageError when the
+    breaks VC 2.0 or its JSON Schema or states a relatedResource digest that does not match a resource vcred holds
+    as published, DataLossError when a term is not defined by any context, UsageError when the
     key does not belong to the issuer.
 
     >>> from vcred.testing import insecure_seeded_key
@@ -88,4 +89,14 @@ def _validate(credential: dict[str, Any]) -> None:
         if check.status.value == "failed":
             raise InvalidCredentialError(
                 f"the credential breaks its schema: {check.reason}", field=check.details.get("path")
+            )
+    if "relatedResource" in credential:
+        from vcred.model.related import related_resource_problem
+
+        problem = related_resource_problem(credential)
+        if problem is not None:
+            raise InvalidCredentialError(
+                f"{problem.path} ({problem.id[:120]}): {problem.detail}",
+                field=problem.path,
+                hint="state the digest of the resource's exact bytes, or leave the entry out",
             )

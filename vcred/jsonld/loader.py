@@ -35,7 +35,7 @@ def _manifest() -> dict[str, dict[str, Any]]:
 
 
 @cache
-def _bundled(url: str) -> dict[str, Any]:
+def _bundled_bytes(url: str) -> bytes:
     entry = _manifest()[url]
     try:
         raw = resources.files(_CONTEXTS).joinpath(entry["file"]).read_bytes()
@@ -44,8 +44,31 @@ def _bundled(url: str) -> dict[str, Any]:
     expected = entry.get("sha256")
     if expected and hashlib.sha256(raw).hexdigest() != expected:
         raise LoaderError(f"bundled context for {url} does not match its pinned SHA-256; reinstall vcred")
-    document: dict[str, Any] = json.loads(raw)
+    return raw
+
+
+@cache
+def _bundled(url: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(_bundled_bytes(url))
     return document
+
+
+def published_bytes(url: str) -> bytes | None:
+    """The exact bytes published at ``url``, when vcred holds them, else None.
+
+    Those are the bundled contexts whose SHA-256 a W3C Recommendation prints (``published_sha256`` in the
+    manifest): their copies are byte for byte the served documents, so a digest over them is the digest of the
+    resource. No other bundled copy is claimed to be byte-identical to what its URL serves, and nothing is fetched.
+
+    >>> published_bytes("https://www.w3.org/ns/credentials/v2")[:1], published_bytes("https://example.org/x")
+    (b'{', None)
+    """
+    entry = _manifest().get(url) if isinstance(url, str) else None
+    published = entry.get("published_sha256") if entry is not None else None
+    if not published:
+        return None
+    raw = _bundled_bytes(url)
+    return raw if hashlib.sha256(raw).hexdigest() == published else None
 
 
 def bundled_urls() -> tuple[str, ...]:

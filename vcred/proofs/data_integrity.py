@@ -41,6 +41,8 @@ INVALID_DOMAIN_ERROR = "INVALID_DOMAIN_ERROR"
 INVALID_CHALLENGE_ERROR = "INVALID_CHALLENGE_ERROR"
 PROOF_EXPIRED_ERROR = "PROOF_EXPIRED_ERROR"
 MAX_PROOFS = 8
+DATA_INTEGRITY_CONTEXT: Final = "https://w3id.org/security/data-integrity/v2"
+"""The context that defines DataIntegrityProof and its properties; appended to a document whose contexts do not."""
 
 
 class _AnyController(enum.Enum):
@@ -111,6 +113,10 @@ def create_proof(
 ) -> dict[str, Any]:
     """A copy of ``document`` with a new Data Integrity proof (added to any existing proofs, as a proof set).
 
+    When the document's contexts do not define the proof's type (a VC 1.1 credential, say) and it carries no proof
+    yet, :data:`DATA_INTEGRITY_CONTEXT` is appended to its ``@context`` before signing, as Data Integrity 1.0
+    §2.4 says an implementation should; documents whose contexts define it (VC 2.0) are left as they are.
+
     ``previous_proof`` (a proof chain) names the ``id`` of one or more proofs already on ``document``.
 
     Raises UnsupportedSuiteError for an unknown or verify-only suite, UsageError for a document without
@@ -130,6 +136,8 @@ def create_proof(
     existing_list: list[dict[str, Any]] = (
         [] if existing is None else list(existing) if isinstance(existing, list) else [existing]
     )
+    if not existing_list:  # a context added under an existing proof would change what that proof signed
+        document = with_proof_context(document, cryptosuite.proof_type, loader)
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     options: dict[str, Any] = {}
     if proof_id is not None:
@@ -163,6 +171,30 @@ def create_proof(
         **{k: v for k, v in document.items() if k != "proof"},
         "proof": all_proofs[0] if len(all_proofs) == 1 else all_proofs,
     }
+
+
+def with_proof_context(document: dict[str, Any], proof_type: str, loader: DocumentLoader) -> dict[str, Any]:
+    """``document``, or a copy with :data:`DATA_INTEGRITY_CONTEXT` appended to its ``@context`` when those contexts,
+    as JSON-LD processes them through ``loader``, do not define ``proof_type`` (``DataIntegrityProof``).
+
+    A context that cannot be processed leaves the document as it is: signing then reports the problem.
+    """
+    if proof_type != "DataIntegrityProof":
+        return document
+    context = document.get("@context")
+    entries = context if isinstance(context, list) else [context]
+    if DATA_INTEGRITY_CONTEXT in entries:
+        return document
+    from vcred.jsonld.closed_world import ClosedWorldError, contexts_for, term_mapping
+
+    contexts = contexts_for(loader)
+    try:
+        active = contexts.process(contexts.initial, context)
+    except ClosedWorldError:
+        return document
+    if term_mapping(active, proof_type) is not None:
+        return document
+    return {**document, "@context": [*entries, DATA_INTEGRITY_CONTEXT]}
 
 
 def _chained_for_signing(

@@ -108,6 +108,7 @@ def _steps(call: Call) -> list[Step[_State]]:
         Step("vc.validity", _validity_step, needs=("view",)),
         Step("vc.status", _status_step, needs=("view", "well_formed", "proof")),
         Step("vc.schema", _schema_step, needs=("view", "well_formed")),
+        Step("vc.related_resource", _related_step, needs=("view", "well_formed")),
         *([Step("vc.ledger", _ledger_step, needs=("view", "proof"))] if verifier.ledger is not None else []),
         *([Step("vc.trust", _trust_step, needs=("view", "proof"))] if verifier.trust is not None else []),
     ]
@@ -215,6 +216,15 @@ def _status_step(state: _State) -> None:
 
 def _schema_step(state: _State) -> None:
     state.checks.append(_schema(state.document, state.call))
+
+
+def _related_step(state: _State) -> None:
+    from vcred.model.related import check_related_resources  # digests of the resources vcred holds as published
+
+    try:
+        state.checks.append(check_related_resources(state.document))
+    except Exception as exc:  # a damaged installation (a bundled copy off its pin) must not crash the verifier
+        state.checks.append(Check.failed("vc.related_resource", f"related resources not compared: {exc}"[:300]))
 
 
 def _ledger_step(state: _State) -> None:

@@ -91,9 +91,19 @@ def schema_problems(credential: dict[str, Any], schema_id: str) -> list[tuple[st
     return problems
 
 
+JSON_SCHEMA = "JsonSchema"
+JSON_SCHEMA_CREDENTIAL = "JsonSchemaCredential"
+_MALFORMED = "MALFORMED_VALUE_ERROR"
+
+
 def check_schema(credential: dict[str, Any]) -> Check:
     """Check ``vc.schema``: every ``credentialSchema`` of type JsonSchema, resolved from the bundled copies, and
     always the schema of the credential's family, whether or not it names one.
+
+    Every ``credentialSchema`` needs a type and an ``id`` that is a URL (VC DM 2.0 §4.11). Validity under a schema
+    of another type is determined by that type's own rules, which vcred does not implement: such entries are listed
+    in the check's ``not_checked`` detail and its reason, never failed and never counted as validated. A check that
+    validated nothing is skipped.
 
     A credential naming two families fails: each family is trusted and judged separately, so one credential cannot
     be two of them.
@@ -105,22 +115,35 @@ def check_schema(credential: dict[str, Any]) -> Check:
         return Check.failed(
             "vc.schema",
             f"the credential names {len(families)} credential families ({', '.join(families)}); one at most",
-            "MALFORMED_VALUE_ERROR",
+            _MALFORMED,
         )
     declared = credential.get("credentialSchema")
     if declared is None and not families:
         return Check.skipped("vc.schema", "the credential names no credentialSchema")
     entries = [] if declared is None else declared if isinstance(declared, list) else [declared]
-    for entry in entries:
-        if not isinstance(entry, dict) or entry.get("type") != "JsonSchema" or not isinstance(entry.get("id"), str):
-            return Check.failed("vc.schema", "credentialSchema must be {id, type: JsonSchema}", "MALFORMED_VALUE_ERROR")
+    json_schemas: list[str] = []
+    not_checked: list[dict[str, str]] = []
+    for index, entry in enumerate(entries):
+        types = _types(entry)
+        if not types or not is_url(entry.get("id")):
+            where = "credentialSchema" if not isinstance(declared, list) else f"credentialSchema[{index}]"
+            return Check.failed(
+                "vc.schema", f"{where} must be an object with a type and an id that is a URL", _MALFORMED
+            )
+        if JSON_SCHEMA not in types:
+            not_checked.append({"id": entry["id"][:200], "type": ", ".join(types)[:200]})
+            continue
         if entry["id"] not in bundled_schemas():
             return Check.failed(
                 "vc.schema",
                 f"schema {entry['id'][:120]} is not bundled with vcred (schemas are never fetched)",
-                "MALFORMED_VALUE_ERROR",
+                _MALFORMED,
             )
-    schema_ids = list(dict.fromkeys([*(e["id"] for e in entries), *(FAMILIES[f].schema_id for f in families)]))
+        json_schemas.append(entry["id"])
+    schema_ids = list(dict.fromkeys([*json_schemas, *(FAMILIES[f].schema_id for f in families)]))
+    unchecked = {"not_checked": not_checked} if not_checked else {}
+    if not schema_ids:
+        return Check.skipped("vc.schema", f"not checked: {_not_checked_reason(not_checked)}", **unchecked)
     for schema_id in schema_ids:
         # a family schema requires credentialSchema to name it; one that does not is judged as if it did
         subject = credential if declared is not None else {**credential, "credentialSchema": _named(schema_id)}
@@ -133,13 +156,35 @@ def check_schema(credential: dict[str, Any]) -> Check:
             return Check.failed(
                 "vc.schema",
                 f"{pointer}: {message}",
-                "MALFORMED_VALUE_ERROR",
+                _MALFORMED,
                 path=pointer,
                 schema=schema_id,
                 problems=[{"path": p, "message": m} for p, m in problems[:20]],
+                **unchecked,
             )
     names = ", ".join(c.rsplit("/", 2)[-2] for c in schema_ids)
-    return Check.passed("vc.schema", f"the credential matches {names}")
+    also = f"; not checked: {_not_checked_reason(not_checked)}" if not_checked else ""
+    return Check.passed("vc.schema", f"the credential matches {names}{also}", **unchecked)
+
+
+def _types(entry: object) -> list[str]:
+    """The type names of a credentialSchema entry, or [] when it has none (or one that is not a string)."""
+    if not isinstance(entry, dict):
+        return []
+    types = entry.get("type")
+    items = types if isinstance(types, list) else [types]
+    names = [t for t in items if isinstance(t, str) and t]
+    return names if names and len(names) == len(items) else []
+
+
+def _not_checked_reason(entries: list[dict[str, str]]) -> str:
+    """Why the schemas in ``entries`` were not checked, naming each."""
+    named = "; ".join(f"{e['id']} ({e['type']})" for e in entries[:3]) + (" …" if len(entries) > 3 else "")
+    if all(e["type"] == JSON_SCHEMA_CREDENTIAL for e in entries):
+        why = "a JsonSchemaCredential holds its schema in another credential, which vcred does not retrieve"
+    else:
+        why = "vcred validates credentialSchema of type JsonSchema only; other types follow their own rules"
+    return f"{why}: {named}"
 
 
 def _named(schema_id: str) -> dict[str, str]:
