@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import repeat
 from pathlib import Path
 from typing import Protocol
 
@@ -50,6 +51,9 @@ from vcred.ledger.store import LedgerStore, MemoryStore, SQLiteStore, StoredEntr
 MAX_CLOCK_SKEW = 300
 MAX_CACHED_DIDS = 1024
 MAX_BATCH = 100_000
+# an append looks up replays and writes rows this many entries at a time, feeding the signature helpers between
+_LOOKUP_SLICE = 256
+_STORE_SLICE = 512
 
 
 class _BatchNodes:
@@ -73,6 +77,17 @@ class _BatchNodes:
             self.pending[(level, position)] = parent
             created.append((level, position, parent))
         return created
+
+    def add_leaves(self, start: int, leaves: Sequence[bytes]) -> None:
+        """Add leaves ``start``, ``start + 1``, ... and every node they complete, one tree level at a time."""
+        level, first, row = 0, start, list(leaves)
+        while row:
+            self.pending.update(zip(zip(repeat(level), range(first, first + len(row))), row, strict=True))
+            if first % 2:  # the row's first node pairs with a left sibling completed earlier
+                row.insert(0, self.node(level, first - 1))
+                first -= 1
+            row = [node_hash(left, right) for left, right in zip(row[0::2], row[1::2], strict=False)]
+            level, first = level + 1, first // 2
 
 
 class Ledger:
@@ -158,17 +173,25 @@ class Ledger:
 
     def _append_locked(self, entries: Sequence[bytes], now: datetime) -> list[int]:
         moment = int(now.timestamp())
-        leaves = [leaf_hash(raw) if isinstance(raw, bytes) and len(raw) <= MAX_ENTRY_BYTES else b"" for raw in entries]
-        replayed = self.store.stored_leaves(leaves)
         seen: set[bytes] = set()
-        nodes = _BatchNodes(self.store)
+        replayed: set[bytes] = set()
+        leaves: list[bytes] = []
         stored: list[StoredEntry] = []
         batch_did_events: dict[str, list[tuple[Entry, bytes]]] = {}
         batch_publications: dict[str, _Anchored] = {}
         submitter_keys: dict[str, Ed25519PublicKey] = {}
         with SignatureBatch(expected=len(entries), use_helpers=self._signature_helpers) as signatures:
             start = self.size
-            for offset, (raw, leaf) in enumerate(zip(entries, leaves, strict=True)):
+            for offset, raw in enumerate(entries):
+                if offset % _LOOKUP_SLICE == 0:
+                    # replays looked up a slice at a time: the helpers get their first signatures at once
+                    upcoming = [
+                        leaf_hash(r) if isinstance(r, bytes) and len(r) <= MAX_ENTRY_BYTES else b""
+                        for r in entries[offset : offset + _LOOKUP_SLICE]
+                    ]
+                    leaves += upcoming
+                    replayed = self.store.stored_leaves(upcoming)
+                leaf = leaves[offset]
                 entry = parse_entry(raw)
                 if leaf in seen or leaf in replayed:
                     raise LedgerError(f"entry {offset} is already in the ledger (replayed)")
@@ -178,13 +201,18 @@ class Ledger:
                 key = self._authorise(entry, leaf, batch_did_events, batch_publications, submitter_keys)
                 if key is not None:
                     signatures.add(offset, key, entry.signed_bytes, entry.signature)
-                index = start + offset
-                nodes.add_leaf(index, leaf)
-                stored.append(StoredEntry(index, leaf, raw, entry.kind, entry.subject, entry.timestamp))
+                stored.append(StoredEntry(start + offset, leaf, raw, entry.kind, entry.subject, entry.timestamp))
+            nodes = _BatchNodes(self.store)
+            nodes.add_leaves(start, leaves)
+            # Written into the store's open transaction while the helpers are still checking signatures; nothing
+            # is committed before every signature has verified, and a refused batch is rolled back (writing()).
+            created = [(lvl, idx, value) for (lvl, idx), value in nodes.pending.items()]
+            for low in range(0, max(len(stored), len(created)), _STORE_SLICE):
+                self.store.append(stored[low : low + _STORE_SLICE], created[low : low + _STORE_SLICE])
+                signatures.poll()
             bad = signatures.first_failure()
             if bad is not None:
                 raise LedgerError(f"entry {bad}: the {stored[bad].kind} entry's signature does not verify")
-        self.store.append(stored, [(lvl, idx, value) for (lvl, idx), value in nodes.pending.items()])
         # in the batch's transaction: a read-only source always has a signed checkpoint covering what it serves
         self._publish(self.size, now)
         return [e.index for e in stored]

@@ -49,7 +49,9 @@ class LedgerStore(Protocol):
 
     def writing(self) -> Any:
         """A context holding the store's write lock (across processes for a shared file) for one whole append:
-        the size is current inside it, and what :meth:`append` adds inside it commits when it exits cleanly."""
+        the size is current inside it, and what :meth:`append` adds inside it commits when it exits cleanly and is
+        discarded when it exits with an exception (the ledger stores a batch before its last signature is checked,
+        and relies on this to leave nothing of a refused batch behind)."""
         ...
 
     def node(self, level: int, index: int) -> bytes:
@@ -313,6 +315,7 @@ class MemoryStore:
         self._leaves: set[bytes] = set()
         self._checkpoints: dict[int, str] = {}
         self._lock = threading.RLock()
+        self._in_write = False
 
     def size(self) -> int:
         """Number of entries."""
@@ -329,9 +332,27 @@ class MemoryStore:
 
     @contextmanager
     def writing(self) -> Iterator[None]:
-        """One append at a time (a batch that fails before :meth:`append` leaves nothing behind)."""
+        """One append at a time; an append that fails leaves nothing behind, as a rolled-back transaction would."""
         with self._lock:
-            yield
+            if self._in_write:
+                yield
+                return
+            self._in_write = True
+            size = len(self._entries)
+            try:
+                yield
+            except BaseException:
+                self._truncate(size)
+                raise
+            finally:
+                self._in_write = False
+
+    def _truncate(self, size: int) -> None:
+        """Forget the entries from ``size`` on, the tree nodes and checkpoints that cover them."""
+        del self._entries[size:]
+        self._leaves = {e.leaf for e in self._entries}
+        self._nodes = {(level, i): h for (level, i), h in self._nodes.items() if (i + 1) << level <= size}
+        self._checkpoints = {n: note for n, note in self._checkpoints.items() if n <= size}
 
     def node(self, level: int, index: int) -> bytes:
         """A perfect subtree hash."""
