@@ -94,6 +94,9 @@ BASE = {"@context": [V2, VCRED], "type": ["VerifiableCredential", "BoardCertific
         {"credentialSubject": {"@id": "did:example:1", "@type": "Thing"}},  # keywords as keys, an undefined type
         {"credentialSubject": [["nested"]]},  # arrays of arrays
         {"credentialSubject": {"name": None}},
+        {"validFrom": {"type": None}},  # a null type: invalid JSON-LD (found by the hostile-input fuzzer)
+        {"credentialSubject": {"id": None, "name": "x"}},
+        {"credentialSubject": {"type": [None]}},
         {"credentialSubject": {"@context": [V2], "name": "x"}},  # an embedded context outside a graph container
         {"proof": "did:example:not-a-node"},  # a string in a graph container
         {"validFrom": 20260101},  # a number under a datatype
@@ -157,6 +160,7 @@ SCALARS = st.one_of(
         ]
     ),
     st.booleans(),
+    st.none(),
     st.integers(min_value=-(2**70), max_value=2**70),
     st.text(max_size=6),
 )

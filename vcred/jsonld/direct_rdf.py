@@ -80,6 +80,8 @@ class _Reader:
         for key, value in element.items():
             if key == "@context":
                 continue
+            if value is None:
+                raise _UnsupportedError  # JSON-LD drops a null, or refuses it under a keyword: the parser decides
             keyword = keyword_of(active, key)
             if keyword is None:
                 properties.append((key, value))
