@@ -290,3 +290,23 @@ def test_a_credential_about_someone_else_is_an_office_failure_not_a_vc2_one():
     plain = verify(vp, require_subject_binding=False)
     assert plain.verified, plain.failures
     assert plain.check("vp.subject_binding").status == "skipped"
+
+
+def test_a_decision_never_rests_on_a_presentation_verified_without_subject_binding():
+    """Someone else's credentials, verified as VC 2.0 allows, are no evidence about the presenter."""
+    from vcred.examples import ISSUER_ROLES, radiologist_credentials
+    from vcred.examples.office import POLICY
+
+    issuers = dict.fromkeys(ISSUER_ROLES, ISSUER.public_key.did_key)
+    owners = [
+        vcred.issue_credential(c, ISSUER, now=FIXED_NOW)
+        for c in radiologist_credentials(issuers, HOLDER.public_key.did_key, now=FIXED_NOW)
+    ]
+    policy = {**POLICY, "requireTrustedIssuers": False}  # trust is not what this test is about
+    honest = verify(present(owners))
+    assert vcred.office.evaluate(honest, policy, now=FIXED_NOW).approved  # the control: the holder's own file passes
+    stolen = verify(present(owners, key=THIEF), require_subject_binding=False)
+    assert stolen.verified and stolen.holder == THIEF.public_key.did_key
+    decision = vcred.office.evaluate(stolen, policy, now=FIXED_NOW)
+    assert not decision.approved
+    assert "without subject binding" in decision.presentation_problems[0]

@@ -540,6 +540,17 @@ def _presentation_problems(report: PresentationReport) -> list[str]:
     ]
     if not problems and not _proof_ok(report):
         problems.append("the holder's proof was not verified")
+    binding = report.check("vp.subject_binding")
+    if (
+        not problems
+        and report.credentials
+        and (report.holder is None or binding is None or not binding.details.get("required", True))
+    ):
+        # a decision is about one radiologist: evidence counts only when every credential was issued to the holder
+        problems.append(
+            "the presentation was verified without subject binding (require_subject_binding=False): nothing shows "
+            "its credentials are the holder's"
+        )
     return problems
 
 

@@ -379,7 +379,9 @@ def _duplicates_check(items: list[Any]) -> Check:
 def _binding(report: PresentationReport, *, required: bool) -> Check:
     if not required:
         return Check.skipped(
-            "vp.subject_binding", "not required by this verifier: a credential may be about someone else"
+            "vp.subject_binding",
+            "not required by this verifier: a credential may be about someone else",
+            required=False,
         )
     holder = report.holder
     if holder is None:
