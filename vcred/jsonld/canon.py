@@ -368,9 +368,10 @@ def canonize_rdfc_pair(
     are parsed in one pass as two nodes of one ``@graph`` and split again before canonicalization; anything else
     takes two passes. The result is identical either way (tests prove it on the vectors and on random input).
     """
-    direct = _direct(document, loader, max_blank_nodes), _direct(proof_config, loader, max_blank_nodes)
-    if direct[0] is not None and direct[1] is not None:
-        return direct[0], direct[1]
+    direct_doc = _direct(document, loader, max_blank_nodes)
+    direct_config = _direct(proof_config, loader, max_blank_nodes) if direct_doc is not None else None
+    if direct_doc is not None and direct_config is not None:
+        return direct_doc, direct_config
     context = _check_context(document)
     flat_doc = not any(k.startswith("@") and k != "@context" for k in document)
     facts = _GuardFacts()

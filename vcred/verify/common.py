@@ -121,6 +121,34 @@ class ListSeen:
         return seen
 
 
+def verify_data_integrity(
+    document: dict[str, Any],
+    call: Call,
+    *,
+    purpose: str,
+    controller: Any,
+    prefix: str,
+    challenge: str | None = None,
+    domain: str | None = None,
+) -> tuple[list[Check], ProofOutcome]:
+    """A document's Data Integrity proofs checked with the call's moment, skew, resolver and loader (one place for
+    credentials and presentations), and the outcome every later step reads."""
+    from vcred.proofs.data_integrity import ProofExpectations, verify_proofs
+
+    expectations = ProofExpectations(
+        purpose=purpose,
+        controller=controller,
+        now=call.now,
+        challenge=challenge,
+        domain=domain,
+        max_clock_skew=call.opts.max_clock_skew,
+    )
+    checks = verify_proofs(
+        document, expectations, resolver=call.verifier.resolver, loader=call.verifier.loader, prefix=prefix
+    )
+    return checks, ProofOutcome.of(checks)
+
+
 def verify_token(
     token: str,
     call: Call,

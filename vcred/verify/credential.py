@@ -18,7 +18,6 @@ from vcred.did.resolver import DIDResolver
 from vcred.jose.vc_jwt import JWT_CLAIMS, VC_JWT
 from vcred.jsonld.loader import DocumentLoader
 from vcred.model.credential import issuer_id
-from vcred.proofs.data_integrity import ProofExpectations, verify_proofs
 from vcred.report import Check, VerificationReport
 from vcred.verify.common import (
     MALFORMED,
@@ -27,6 +26,7 @@ from vcred.verify.common import (
     guarded,
     proof_format,
     read_input,
+    verify_data_integrity,
     verify_token,
     well_formed,
 )
@@ -159,20 +159,10 @@ def _proof(state: _State) -> None:
         return
     call, document = state.call, state.document
     state.report.format = proof_format(document.get("proof"))
-    checks = verify_proofs(
-        document,
-        ProofExpectations(
-            purpose="assertionMethod",
-            controller=issuer_id(document) or "(no issuer)",
-            now=call.now,
-            max_clock_skew=call.opts.max_clock_skew,
-        ),
-        resolver=call.verifier.resolver,
-        loader=call.verifier.loader,
-        prefix="vc",
+    checks, state.proof = verify_data_integrity(
+        document, call, purpose="assertionMethod", controller=issuer_id(document) or "(no issuer)", prefix="vc"
     )
     state.checks.extend(checks)
-    state.proof = ProofOutcome.of(checks)
     state.open("proof", state.proof.verified, "the credential's proof did not verify")
 
 

@@ -10,13 +10,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from vcred._json import InputRejectedError
-from vcred.did.resolver import DIDResolver
-from vcred.errors import UsageError
+from vcred.did.resolver import DIDResolver, split_did_url
+from vcred.errors import ResolutionError, UsageError
 from vcred.jose.vc_jwt import SIGNING_DID, VP_JWT, Controller
 from vcred.jsonld.loader import DocumentLoader
-from vcred.proofs.data_integrity import ProofExpectations, verify_proofs
 from vcred.report import Check, PresentationReport, VerificationReport
-from vcred.verify.common import MALFORMED, ProofOutcome, guarded, proof_format, read_input, verify_token, well_formed
+from vcred.verify.common import (
+    MALFORMED,
+    ProofOutcome,
+    guarded,
+    proof_format,
+    read_input,
+    verify_data_integrity,
+    verify_token,
+    well_formed,
+)
 from vcred.verify.credential import closed_world, run_credential
 from vcred.verify.options import VerifyOptions
 from vcred.verify.replay import ReplayCache
@@ -160,23 +168,17 @@ def _proof(state: _State) -> None:
         state.checks.append(_no_holder())
         state.open("proof", False, "the presentation names no holder")
         return
-    checks = verify_proofs(
+    # the expiry is the proof step's outcome (the earliest over a proof set), never one proof re-read
+    checks, state.proof = verify_data_integrity(
         document,
-        ProofExpectations(
-            purpose="authentication",
-            controller=holder or _signer(proof) or "(no verification method)",
-            now=call.now,
-            challenge=state.challenge,
-            domain=state.domain,
-            max_clock_skew=call.opts.max_clock_skew,
-        ),
-        resolver=call.verifier.resolver,
-        loader=call.verifier.loader,
+        call,
+        purpose="authentication",
+        controller=holder or _signer(proof) or "(no verification method)",
         prefix="vp",
+        challenge=state.challenge,
+        domain=state.domain,
     )
     state.checks.extend(checks)
-    # the expiry is the proof step's outcome (the earliest over a proof set), never one proof re-read
-    state.proof = ProofOutcome.of(checks)
     state.open("proof", state.proof.verified, "the holder's proof did not verify")
 
 
@@ -278,9 +280,10 @@ def _signer(proof: Any) -> str | None:
     """The DID a (first) Data Integrity proof's verification method belongs to: it must control that method."""
     first = proof[0] if isinstance(proof, list) and proof else proof
     method = first.get("verificationMethod") if isinstance(first, dict) else None
-    if not isinstance(method, str) or not method.startswith("did:"):
-        return None
-    return method.split("#", 1)[0].split("?", 1)[0] or None
+    try:
+        return split_did_url(method)[0] if isinstance(method, str) else None
+    except ResolutionError:
+        return None  # the proof step refuses the method, with its reason
 
 
 def _no_holder() -> Check:
